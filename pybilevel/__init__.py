@@ -1,0 +1,37 @@
+"""pybilevel: bilevel optimization on top of Pyomo.
+
+Write the leader as a Pyomo model, each follower as a :class:`Follower` block in it, then call
+:func:`solve`. The reformulations are also Pyomo transformations (``bilevel.kkt``,
+``bilevel.bigm``, ``bilevel.strong_duality``, ``bilevel.sos1``).
+"""
+from pybilevel import reformulations  # noqa: F401  (registers the bilevel.* transformations)
+from pybilevel.errors import (
+    BigMError,
+    BilevelError,
+    DataError,
+    MethodRefusedError,
+    SolverUnavailableError,
+    StructureError,
+)
+from pybilevel.follower import Follower
+from pybilevel.reformulations import find_reformulation
+from pybilevel.results import BilevelResult, CertificateWarning, Status
+from pybilevel.solve import METHODS, solve
+from pybilevel.structure import analyze
+
+__all__ = [
+    "Follower",
+    "solve",
+    "analyze",
+    "find_reformulation",
+    "METHODS",
+    "BilevelResult",
+    "Status",
+    "CertificateWarning",
+    "BilevelError",
+    "StructureError",
+    "MethodRefusedError",
+    "BigMError",
+    "SolverUnavailableError",
+    "DataError",
+]

@@ -1,0 +1,237 @@
+"""Where big-M values come from: user input, bound inference, or a stated heuristic.
+
+* Slack bounds (how far a follower constraint or bound can be from active) are *inferred*:
+  interval arithmetic on variable bounds first, then an LP over the high-point relaxation
+  (every leader and follower constraint, no follower optimality), which every bilevel-feasible
+  point satisfies, so the bound is valid.
+* Multiplier bounds cannot be inferred in general (Kleinert, Labbé, Plein, Schmidt 2020,
+  "There's no free lunch: on the hardness of choosing a correct big-M in bilevel
+  optimization"). They come from the user (``dual_bound`` argument or a ``BigM`` Suffix on the
+  follower keyed by constraint or variable) or from a stated heuristic: a safety factor times
+  the largest follower multiplier seen when the follower is solved at sampled leader decisions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from pyomo.core.base.suffix import Suffix
+from pyomo.repn.standard_repn import generate_standard_repn
+
+from pybilevel.errors import BigMError
+from pybilevel.follower_form import FollowerForm
+from pybilevel.highs_arrays import ArrayLP
+from pybilevel.kkt_system import ComplementarityPair, FollowerDual
+from pybilevel.structure import BilevelStructure
+
+__all__ = ["BigMValue", "HighPointRelaxation", "slack_bounds", "multiplier_bounds"]
+
+
+@dataclass
+class BigMValue:
+    """One big-M value, where it came from, and (after a solve) whether it was reached."""
+
+    follower: str
+    key: str  # complementarity pair key, "<constraint or variable>:<side>"
+    kind: str  # "slack" or "multiplier"
+    value: float
+    source: str  # "argument", "suffix", "bounds", "lp", or "heuristic: ..."
+    reached: bool = False
+
+
+class HighPointRelaxation:
+    """All linear leader and follower constraints over all variables, as one array LP."""
+
+    def __init__(self, structure: BilevelStructure) -> None:
+        self.columns: dict[int, int] = {}
+        variables = list(structure.leader_variables)
+        for form in structure.followers:
+            variables.extend(form.variables)
+        for var in variables:
+            self.columns.setdefault(id(var), len(self.columns))
+        self.lower = np.array([_finite_or(v.lb, -np.inf) for v in variables])
+        self.upper = np.array([_finite_or(v.ub, np.inf) for v in variables])
+        blocks, lowers, uppers = [], [], []
+        for form in structure.followers:
+            keep = ~form.leader_nonlinear
+            blocks.append(self._embed(form)[keep])
+            lowers.append(form.row_lower[keep])
+            uppers.append(form.row_upper[keep])
+        leader = self._leader_rows(structure)
+        blocks.append(leader[0]), lowers.append(leader[1]), uppers.append(leader[2])
+        self.A = sp.vstack(blocks).tocsr()
+        self._lp = ArrayLP(self.A, np.concatenate(lowers), np.concatenate(uppers), self.lower, self.upper)
+
+    def column_of(self, var) -> int:
+        return self.columns[id(var)]
+
+    def _embed(self, form: FollowerForm) -> sp.csr_matrix:
+        """The follower's rows [A_x A_y] placed in the relaxation's columns."""
+        n = len(self.columns)
+        y_cols = np.array([self.columns[id(v)] for v in form.variables], dtype=int)
+        x_cols = np.array([self.columns[id(v)] for v in form.leader_variables], dtype=int)
+        place_y = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
+        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
+        return (form.A_y @ place_y + form.A_x @ place_x).tocsr()
+
+    def _leader_rows(self, structure: BilevelStructure):
+        rows, cols, vals, lower, upper = [], [], [], [], []
+        for con in structure.leader_constraints:
+            repn = generate_standard_repn(con.body, quadratic=False, compute_values=True)
+            if repn.nonlinear_expr is not None:
+                continue  # dropping a constraint keeps the relaxation valid
+            r = len(lower)
+            for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+                rows.append(r), cols.append(self.columns[id(var)]), vals.append(coef)
+            shift = float(repn.constant)
+            lower.append(float(con.lb) - shift if con.has_lb() else -np.inf)
+            upper.append(float(con.ub) - shift if con.has_ub() else np.inf)
+        matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(lower), len(self.columns)), dtype=float)
+        return matrix, np.array(lower), np.array(upper)
+
+    def interval_max(self, coefficients: sp.csr_matrix) -> np.ndarray:
+        """Row-wise upper bound of coefficients @ v over the variable box (interval arithmetic)."""
+        pos = coefficients.maximum(0)
+        neg = coefficients.minimum(0)
+        upper = np.where(np.isfinite(self.upper), self.upper, 0.0)
+        lower = np.where(np.isfinite(self.lower), self.lower, 0.0)
+        value = pos @ upper + neg @ lower
+        unbounded = (pos @ ~np.isfinite(self.upper)) + (abs(neg) @ ~np.isfinite(self.lower))
+        return np.where(unbounded > 0, np.inf, value)
+
+    def lp_max(self, cost: np.ndarray) -> float:
+        """max cost @ v over the relaxation; inf if unbounded, -inf if infeasible."""
+        solution = self._lp.solve(cost, maximize=True)
+        if solution.status == "optimal":
+            return solution.objective
+        if solution.status == "infeasible":
+            return -np.inf
+        return np.inf
+
+
+def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[float, str]]:
+    """An upper bound and its source for the slack of every complementarity pair of a follower."""
+    form = dual.form
+    embedded = hpr._embed(form)
+    n = len(hpr.columns)
+    rows, signs, shifts = [], [], []
+    for pair in dual.pairs:
+        if pair.row is not None:
+            sign = 1.0 if pair.side == "lower" else -1.0
+            rows.append(sign * embedded[pair.row])
+            shifts.append(-form.row_lower[pair.row] if pair.side == "lower" else form.row_upper[pair.row])
+        else:
+            sign = 1.0 if pair.side == "lower" else -1.0
+            unit = sp.csr_matrix(([sign], ([0], [hpr.column_of(form.variables[pair.column])])), shape=(1, n))
+            rows.append(unit)
+            shifts.append(-form.var_lower[pair.column] if pair.side == "lower" else form.var_upper[pair.column])
+    if not rows:
+        return []
+    matrix = sp.vstack(rows).tocsr()
+    interval = hpr.interval_max(matrix) + np.array(shifts)
+    bounds = []
+    for k, pair in enumerate(dual.pairs):
+        if np.isfinite(interval[k]):
+            bounds.append((max(float(interval[k]), 0.0), "bounds"))
+            continue
+        if pair.row is not None and form.leader_nonlinear[pair.row]:
+            value = np.inf
+        else:
+            value = hpr.lp_max(matrix[k].toarray().ravel()) + shifts[k]
+        if not np.isfinite(value):
+            raise BigMError(
+                f"the slack of {pair.key} in follower {form.follower.name} has no upper bound: "
+                "neither variable bounds nor the leader's and follower's constraints limit it. "
+                "Give the variables in it finite bounds, or use method='sos1' or 'kkt', which need no big-M."
+            )
+        bounds.append((max(float(value), 0.0), "lp"))
+    return bounds
+
+
+def multiplier_bounds(
+    dual: FollowerDual,
+    structure: BilevelStructure,
+    argument: float | dict | None,
+    heuristic_factor: float,
+    samples: int,
+    seed: int = 0,
+) -> list[tuple[float, str]]:
+    """An upper bound and its source for the multiplier of every complementarity pair."""
+    form = dual.form
+    suffix = _bigm_suffix(form)
+    values: list[tuple[float, str] | None] = []
+    for pair in dual.pairs:
+        values.append(_user_value(pair, argument, suffix))
+    if any(v is None for v in values):
+        heuristic = _sampled_multiplier_bound(form, heuristic_factor, samples, seed)
+        values = [v if v is not None else heuristic for v in values]
+    return values
+
+
+def _user_value(pair: ComplementarityPair, argument, suffix: Suffix | None) -> tuple[float, str] | None:
+    if isinstance(argument, (int, float)):
+        return float(argument), "argument"
+    if isinstance(argument, dict):
+        for key in (pair.source, pair.source.name, pair.key):
+            try:
+                if key in argument:
+                    return float(argument[key]), "argument"
+            except TypeError:
+                continue
+    if suffix is not None and pair.source in suffix:
+        return float(suffix[pair.source]), "suffix"
+    return None
+
+
+def _bigm_suffix(form: FollowerForm) -> Suffix | None:
+    suffix = form.follower.component("BigM")
+    return suffix if isinstance(suffix, Suffix) else None
+
+
+def _sampled_multiplier_bound(form: FollowerForm, factor: float, samples: int, seed: int) -> tuple[float, str]:
+    """factor x the largest |multiplier| of the follower solved at sampled leader decisions."""
+    points = _leader_samples(form, samples, seed)
+    lp = ArrayLP(form.A_y, form.row_lower, form.row_upper, form.var_lower, form.var_upper, form.Q)
+    largest, solved = 0.0, 0
+    for x in points:
+        shift = form.A_x @ x
+        lp.highs.changeRowsBounds(
+            form.n_rows,
+            np.arange(form.n_rows, dtype=np.int32),
+            form.row_lower - shift,
+            form.row_upper - shift,
+        )
+        solution = lp.solve(form.c + form.C.T @ x)
+        if solution.status != "optimal":
+            continue
+        solved += 1
+        largest = max(largest, float(np.abs(solution.row_dual).max(initial=0.0)), float(np.abs(solution.col_dual).max(initial=0.0)))
+    if solved == 0:
+        raise BigMError(
+            f"follower {form.follower.name} has no optimal solution at any of {len(points)} sampled "
+            "leader decisions, so no heuristic multiplier bound exists: pass dual_bound=... "
+            "or use method='sos1' or 'kkt', which need no big-M."
+        )
+    value = factor * max(1.0, largest)
+    return value, (
+        f"heuristic: {factor:g} x largest follower multiplier ({largest:.4g}) "
+        f"over {solved} sampled leader decisions"
+    )
+
+
+def _leader_samples(form: FollowerForm, samples: int, seed: int) -> list[np.ndarray]:
+    """Leader decisions at the box centre, its corners and random points (finite bounds only)."""
+    lower = np.array([_finite_or(v.lb, np.nan) for v in form.leader_variables])
+    upper = np.array([_finite_or(v.ub, np.nan) for v in form.leader_variables])
+    current = np.array([v.value if v.value is not None else 0.0 for v in form.leader_variables])
+    low = np.where(np.isnan(lower), np.where(np.isnan(upper), current, np.minimum(upper, current)), lower)
+    high = np.where(np.isnan(upper), np.maximum(low, current), upper)
+    rng = np.random.default_rng(seed)
+    points = [0.5 * (low + high), low, high]
+    points.extend(low + rng.random(len(low)) * (high - low) for _ in range(samples))
+    return points
+
+
+def _finite_or(value, default: float) -> float:
+    return default if value is None else float(value)

@@ -1,0 +1,34 @@
+"""The one sign convention of follower multipliers reported by pybilevel.
+
+A follower dual is the sensitivity of the follower's optimal objective, *in the sense the user
+wrote it*, to the right-hand side of the constraint: ``d(objective*) / d(rhs)``. Hence
+
+==================  ======================  ======================
+constraint          minimising follower     maximising follower
+==================  ======================  ======================
+``g(y) >= b``       dual >= 0               dual <= 0
+``g(y) <= b``       dual <= 0               dual >= 0
+``g(y) == b``       free                    free
+==================  ======================  ======================
+
+This is the convention of Pyomo's ``dual`` Suffix as HiGHS fills it, so a follower solved alone
+(leader fixed) gives the same numbers. Bound multipliers (reduced costs) follow the same rule
+with the variable bound as right-hand side.
+"""
+from __future__ import annotations
+
+from pybilevel.kkt_system import FollowerDual
+
+__all__ = ["follower_duals", "follower_reduced_costs"]
+
+
+def follower_duals(dual: FollowerDual) -> dict[str, float]:
+    """Constraint name -> dual in the convention above."""
+    values = dual.form.sense * dual.row_values()
+    return {con.name: float(v) for con, v in zip(dual.form.constraints, values)}
+
+
+def follower_reduced_costs(dual: FollowerDual) -> dict[str, float]:
+    """Variable name -> bound multiplier in the convention above (0 for a variable off its bounds)."""
+    values = dual.form.sense * dual.column_values()
+    return {var.name: float(v) for var, v in zip(dual.form.variables, values)}

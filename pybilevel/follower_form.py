@@ -1,0 +1,269 @@
+"""Canonical follower form: one follower compiled once into sparse arrays.
+
+The follower is stored in *minimisation form* whatever sense the user wrote::
+
+    min_y   c @ y + x @ C @ y + 0.5 * y @ Q @ y          (times ``sense`` gives the user's objective)
+    s.t.    row_lower <= A_y @ y + A_x @ x (+ h(x)) <= row_upper
+            var_lower <= y <= var_upper
+
+``h(x)`` collects leader-only nonlinear terms of a row (``leader_nonlinear`` marks those rows);
+they shift the right-hand side and never enter the follower's derivatives.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from pyomo.core.base.constraint import ConstraintData
+from pyomo.core.base.objective import ObjectiveData
+from pyomo.core.base.var import VarData
+from pyomo.repn.standard_repn import generate_standard_repn
+
+from pybilevel.follower import FollowerData
+
+__all__ = [
+    "FollowerClass",
+    "FollowerForm",
+    "compile_follower",
+    "is_positive_semidefinite",
+    "symmetric_hessian",
+]
+
+
+class FollowerClass:
+    """Names of the follower classes the structure check distinguishes."""
+
+    LP = "LP"
+    QP = "convex QP"
+    NONCONVEX_QP = "nonconvex QP"
+    INTEGER = "integer"
+    NONLINEAR = "nonlinear"
+
+
+@dataclass
+class FollowerForm:
+    """Sparse arrays of one follower, in minimisation form (see module docstring)."""
+
+    follower: FollowerData
+    objective: ObjectiveData
+    sense: int  # +1 if the user minimises, -1 if the user maximises
+    variables: list[VarData]
+    leader_variables: list[VarData]
+    constraints: list[ConstraintData]
+    c: np.ndarray
+    Q: sp.csr_matrix
+    C: sp.csr_matrix
+    A_y: sp.csr_matrix
+    A_x: sp.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    leader_nonlinear: np.ndarray
+    var_lower: np.ndarray
+    var_upper: np.ndarray
+    integer: np.ndarray
+    follower_class: str
+    reasons: list[str] = field(default_factory=list)  # why the class is not LP
+
+    @property
+    def n_variables(self) -> int:
+        return len(self.variables)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.constraints)
+
+    @property
+    def is_equality(self) -> np.ndarray:
+        """Rows whose lower and upper bounds coincide."""
+        return np.isfinite(self.row_lower) & (self.row_lower == self.row_upper)
+
+    @property
+    def has_leader_in_rows(self) -> bool:
+        return self.A_x.nnz > 0 or bool(self.leader_nonlinear.any())
+
+
+class _Columns:
+    """Column numbering for a list of variables, grown on demand for leader variables."""
+
+    def __init__(self, variables: list[VarData] | None = None) -> None:
+        self.variables: list[VarData] = []
+        self._index: dict[int, int] = {}
+        for var in variables or ():
+            self.add(var)
+
+    def add(self, var: VarData) -> int:
+        key = id(var)
+        if key not in self._index:
+            self._index[key] = len(self.variables)
+            self.variables.append(var)
+        return self._index[key]
+
+    def get(self, var: VarData) -> int | None:
+        return self._index.get(id(var))
+
+
+class _Triplets:
+    """COO triplets collected row by row, turned into a CSR matrix at the end."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+
+    def extend(self, row: int, cols: list[int], vals: list[float]) -> None:
+        self.rows.extend([row] * len(cols))
+        self.cols.extend(cols)
+        self.vals.extend(vals)
+
+    def matrix(self, shape: tuple[int, int]) -> sp.csr_matrix:
+        return sp.csr_matrix((self.vals, (self.rows, self.cols)), shape=shape, dtype=float)
+
+
+def compile_follower(
+    follower: FollowerData,
+    variables: list[VarData],
+    objective: ObjectiveData,
+    constraints: list[ConstraintData],
+) -> FollowerForm:
+    """Compile a follower into a :class:`FollowerForm` with one pass over each constraint."""
+    columns = _Columns(variables)
+    leader = _Columns()
+    reasons: list[str] = []
+    sense = 1 if objective.is_minimizing() else -1
+
+    c, Q, C = _compile_objective(objective, columns, leader, reasons, sense)
+
+    a_y, a_x = _Triplets(), _Triplets()
+    n_rows = len(constraints)
+    row_lower = np.full(n_rows, -np.inf)
+    row_upper = np.full(n_rows, np.inf)
+    leader_nonlinear = np.zeros(n_rows, dtype=bool)
+    for row, con in enumerate(constraints):
+        repn = generate_standard_repn(con.body, quadratic=True, compute_values=True)
+        y_cols, y_vals, x_cols, x_vals = [], [], [], []
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+            col = columns.get(var)
+            if col is None:
+                x_cols.append(leader.add(var))
+                x_vals.append(coef)
+            else:
+                y_cols.append(col)
+                y_vals.append(coef)
+        a_y.extend(row, y_cols, y_vals)
+        a_x.extend(row, x_cols, x_vals)
+        for (v1, v2), _coef in zip(repn.quadratic_vars, repn.quadratic_coefs):
+            if columns.get(v1) is None and columns.get(v2) is None:
+                leader_nonlinear[row] = True
+            else:
+                reasons.append(f"constraint {con.name} has the product {v1.name}*{v2.name}")
+        if repn.nonlinear_expr is not None:
+            if any(columns.get(v) is not None for v in repn.nonlinear_vars):
+                reasons.append(f"constraint {con.name} is nonlinear in the follower variables")
+            else:
+                leader_nonlinear[row] = True
+        shift = float(repn.constant)
+        if con.has_lb():
+            row_lower[row] = float(con.lb) - shift
+        if con.has_ub():
+            row_upper[row] = float(con.ub) - shift
+
+    n_y, n_x = len(columns.variables), len(leader.variables)
+    integer = np.array([not v.is_continuous() for v in columns.variables], dtype=bool)
+    return FollowerForm(
+        follower=follower,
+        objective=objective,
+        sense=sense,
+        variables=columns.variables,
+        leader_variables=leader.variables,
+        constraints=list(constraints),
+        c=c,
+        Q=Q,
+        C=_resize(C, n_x, n_y),
+        A_y=a_y.matrix((n_rows, n_y)),
+        A_x=a_x.matrix((n_rows, n_x)),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        leader_nonlinear=leader_nonlinear,
+        var_lower=np.array([_bound(v.lb, -np.inf) for v in columns.variables]),
+        var_upper=np.array([_bound(v.ub, np.inf) for v in columns.variables]),
+        integer=integer,
+        follower_class=_classify(Q, integer, reasons),
+        reasons=reasons,
+    )
+
+
+def _compile_objective(
+    objective: ObjectiveData,
+    columns: _Columns,
+    leader: _Columns,
+    reasons: list[str],
+    sense: int,
+) -> tuple[np.ndarray, sp.csr_matrix, sp.coo_matrix]:
+    """Linear, quadratic and leader-coupling parts of the objective, in minimisation form."""
+    n_y = len(columns.variables)
+    repn = generate_standard_repn(objective.expr, quadratic=True, compute_values=True)
+    c = np.zeros(n_y)
+    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        col = columns.get(var)
+        if col is not None:
+            c[col] += sense * coef
+    q_entries: list[tuple[int, int, float]] = []
+    c_rows, c_cols, c_vals = [], [], []
+    for (v1, v2), coef in zip(repn.quadratic_vars, repn.quadratic_coefs):
+        i, j = columns.get(v1), columns.get(v2)
+        if i is not None and j is not None:
+            q_entries.append((i, j, coef))
+        elif i is not None:
+            c_rows.append(leader.add(v2)), c_cols.append(i), c_vals.append(sense * coef)
+        elif j is not None:
+            c_rows.append(leader.add(v1)), c_cols.append(j), c_vals.append(sense * coef)
+    if repn.nonlinear_expr is not None and any(
+        columns.get(v) is not None for v in repn.nonlinear_vars
+    ):
+        reasons.append(f"objective {objective.name} is nonlinear beyond quadratic in the follower variables")
+    Q = symmetric_hessian(q_entries, n_y, sense)
+    C = sp.coo_matrix((c_vals, (c_rows, c_cols)), shape=(max(c_rows, default=-1) + 1, n_y))
+    return c, Q, C
+
+
+def _resize(matrix: sp.coo_matrix, n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """The matrix as CSR with the given shape (leader variables seen after the objective add rows)."""
+    coo = matrix.tocoo()
+    return sp.csr_matrix((coo.data, (coo.row, coo.col)), shape=(n_rows, n_cols), dtype=float)
+
+
+def _bound(value, default: float) -> float:
+    return default if value is None else float(value)
+
+
+def _classify(Q: sp.csr_matrix, integer: np.ndarray, reasons: list[str]) -> str:
+    if reasons:
+        return FollowerClass.NONLINEAR
+    if integer.any():
+        return FollowerClass.INTEGER
+    if Q.nnz == 0:
+        return FollowerClass.LP
+    return FollowerClass.QP if is_positive_semidefinite(Q) else FollowerClass.NONCONVEX_QP
+
+
+def symmetric_hessian(entries: list[tuple[int, int, float]], n: int, sign: int) -> sp.csr_matrix:
+    """Hessian H of sign * sum(coef * v_i * v_j), so that the quadratic form is 0.5 * v @ H @ v."""
+    rows, cols, vals = [], [], []
+    for i, j, coef in entries:
+        if i == j:
+            rows.append(i), cols.append(i), vals.append(2 * sign * coef)
+        else:
+            rows.extend((i, j)), cols.extend((j, i)), vals.extend((sign * coef, sign * coef))
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, n), dtype=float)
+
+
+def is_positive_semidefinite(Q: sp.csr_matrix, tol: float = 1e-9) -> bool:
+    """Whether the symmetric matrix Q is PSD, checked on the rows and columns it uses."""
+    used = np.unique(Q.nonzero()[0])
+    block = Q[used][:, used]
+    if block.nnz == np.count_nonzero(block.diagonal()):
+        return bool((block.diagonal() >= -tol).all())
+    dense = block.toarray()
+    scale = max(1.0, float(np.abs(dense).max()))
+    return bool(np.linalg.eigvalsh(dense).min() >= -tol * scale)

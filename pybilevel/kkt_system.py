@@ -1,0 +1,137 @@
+"""The follower's dual, built as Pyomo components: multipliers, stationarity, complementarity pairs.
+
+This is the one reusable dual step behind every KKT-based reformulation (``bilevel.kkt``,
+``bilevel.bigm``, ``bilevel.sos1``, ``bilevel.strong_duality``). Multipliers follow the
+convention of :mod:`pybilevel.duals` (minimisation form, Lagrangian
+``f(y) - dual_lower*(g - lower) - dual_upper*(upper - g) - dual_equal*(g - rhs)
+- bound_lower*(y - lb) - bound_upper*(ub - y)``), so every multiplier except ``dual_equal``
+is nonnegative.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyomo.core.base.block import BlockData
+from pyomo.core.base.component import ComponentData
+from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.set_types import NonNegativeReals, Reals
+from pyomo.core.base.var import Var, VarData
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from pybilevel.follower_form import FollowerForm
+
+__all__ = ["ComplementarityPair", "FollowerDual", "build_follower_dual"]
+
+
+@dataclass(frozen=True)
+class ComplementarityPair:
+    """A nonnegative multiplier and the nonnegative slack it is complementary to."""
+
+    key: str  # "<constraint or variable name>:<side>", unique within the follower
+    source: ComponentData  # the follower constraint or variable the pair comes from
+    side: str  # "lower" or "upper"
+    multiplier: VarData
+    slack: object  # Pyomo expression, >= 0 on the follower's feasible set
+    row: int | None  # row of the follower form, None for a variable bound
+    column: int | None  # column of the follower form, None for a constraint
+
+
+@dataclass
+class FollowerDual:
+    """The dual components of one follower, placed on ``block``."""
+
+    form: FollowerForm
+    block: BlockData
+    pairs: list[ComplementarityPair] = field(default_factory=list)
+    row_multipliers: list[list[tuple[VarData, int]]] = field(default_factory=list)
+    column_multipliers: list[list[tuple[VarData, int]]] = field(default_factory=list)
+
+    def row_values(self) -> np.ndarray:
+        """Net row multipliers in minimisation form, d(min objective)/d(right-hand side)."""
+        return _net_values(self.row_multipliers)
+
+    def column_values(self) -> np.ndarray:
+        """Net bound multipliers (reduced costs) in minimisation form."""
+        return _net_values(self.column_multipliers)
+
+
+def _net_values(terms: list[list[tuple[VarData, int]]]) -> np.ndarray:
+    return np.array([sum(sign * (var.value or 0.0) for var, sign in row) for row in terms])
+
+
+def build_follower_dual(form: FollowerForm, block: BlockData) -> FollowerDual:
+    """Add multipliers and the stationarity constraints of ``form`` to ``block``."""
+    dual = FollowerDual(form=form, block=block)
+    equality = form.is_equality
+    lower_rows = np.flatnonzero(np.isfinite(form.row_lower) & ~equality)
+    upper_rows = np.flatnonzero(np.isfinite(form.row_upper) & ~equality)
+    equal_rows = np.flatnonzero(equality)
+    lower_cols = np.flatnonzero(np.isfinite(form.var_lower))
+    upper_cols = np.flatnonzero(np.isfinite(form.var_upper))
+    row_names = [con.name for con in form.constraints]
+    col_names = [var.name for var in form.variables]
+
+    block.dual_lower = Var([row_names[i] for i in lower_rows], within=NonNegativeReals)
+    block.dual_upper = Var([row_names[i] for i in upper_rows], within=NonNegativeReals)
+    block.dual_equal = Var([row_names[i] for i in equal_rows], within=Reals)
+    block.bound_lower = Var([col_names[j] for j in lower_cols], within=NonNegativeReals)
+    block.bound_upper = Var([col_names[j] for j in upper_cols], within=NonNegativeReals)
+
+    dual.row_multipliers = [[] for _ in range(form.n_rows)]
+    dual.column_multipliers = [[] for _ in range(form.n_variables)]
+    for i in lower_rows:
+        con = form.constraints[i]
+        mult = block.dual_lower[row_names[i]]
+        dual.row_multipliers[i].append((mult, 1))
+        dual.pairs.append(ComplementarityPair(f"{con.name}:lower", con, "lower", mult, con.body - con.lower, i, None))
+    for i in upper_rows:
+        con = form.constraints[i]
+        mult = block.dual_upper[row_names[i]]
+        dual.row_multipliers[i].append((mult, -1))
+        dual.pairs.append(ComplementarityPair(f"{con.name}:upper", con, "upper", mult, con.upper - con.body, i, None))
+    for i in equal_rows:
+        dual.row_multipliers[i].append((block.dual_equal[row_names[i]], 1))
+    for j in lower_cols:
+        var = form.variables[j]
+        mult = block.bound_lower[col_names[j]]
+        dual.column_multipliers[j].append((mult, 1))
+        dual.pairs.append(ComplementarityPair(f"{var.name}:lower", var, "lower", mult, var - float(form.var_lower[j]), None, j))
+    for j in upper_cols:
+        var = form.variables[j]
+        mult = block.bound_upper[col_names[j]]
+        dual.column_multipliers[j].append((mult, -1))
+        dual.pairs.append(ComplementarityPair(f"{var.name}:upper", var, "upper", mult, float(form.var_upper[j]) - var, None, j))
+
+    gradients = _stationarity_expressions(form, dual)
+    block.stationarity = Constraint(col_names, rule=lambda b, name: gradients[name] == 0)
+    return dual
+
+
+def _stationarity_expressions(form: FollowerForm, dual: FollowerDual) -> dict[str, LinearExpression]:
+    """Gradient of the Lagrangian in each follower variable, one linear expression per column."""
+    a_cols = form.A_y.tocsc()
+    q_rows = form.Q.tocsr()
+    c_cols = form.C.tocsc()
+    expressions = {}
+    for j, var in enumerate(form.variables):
+        coefs: list[float] = []
+        variables: list[VarData] = []
+        for k in range(q_rows.indptr[j], q_rows.indptr[j + 1]):
+            coefs.append(float(q_rows.data[k]))
+            variables.append(form.variables[q_rows.indices[k]])
+        for k in range(c_cols.indptr[j], c_cols.indptr[j + 1]):
+            coefs.append(float(c_cols.data[k]))
+            variables.append(form.leader_variables[c_cols.indices[k]])
+        for k in range(a_cols.indptr[j], a_cols.indptr[j + 1]):
+            a = float(a_cols.data[k])
+            for mult, sign in dual.row_multipliers[a_cols.indices[k]]:
+                coefs.append(-a * sign)
+                variables.append(mult)
+        for mult, sign in dual.column_multipliers[j]:
+            coefs.append(-float(sign))
+            variables.append(mult)
+        expressions[var.name] = LinearExpression(
+            constant=float(form.c[j]), linear_coefs=coefs, linear_vars=variables
+        )
+    return expressions

@@ -1,0 +1,181 @@
+"""What every reformulation shares: the inverse data it returns and the Pyomo transformation shell."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyomo.common.config import ConfigDict
+from pyomo.common.modeling import unique_component_name
+from pyomo.core.base.block import Block, BlockData
+from pyomo.core.base.objective import ObjectiveData
+from pyomo.core.base.transformation import Transformation
+
+from pybilevel.bounds import BigMValue
+from pybilevel.errors import MethodRefusedError, StructureError
+from pybilevel.follower_form import FollowerClass, FollowerForm
+from pybilevel.kkt_system import FollowerDual, build_follower_dual
+from pybilevel.structure import BilevelStructure, analyze
+
+__all__ = ["Feature", "Reformulation", "BilevelTransformation", "KKT_CLASSES", "find_reformulation"]
+
+#: follower classes whose KKT conditions are necessary and sufficient
+KKT_CLASSES = (FollowerClass.LP, FollowerClass.QP)
+BLOCK_PREFIX = "_pybilevel_"
+
+
+class Feature:
+    """What a single-level model contains beyond an LP; the solver is chosen from these."""
+
+    INTEGER = "integer variables"
+    QUADRATIC_OBJECTIVE = "quadratic objective"
+    NONCONVEX_OBJECTIVE = "nonconvex objective"
+    BILINEAR = "bilinear constraints"
+    COMPLEMENTARITY = "complementarity constraints"
+    SOS1 = "SOS1 sets"
+    NONLINEAR = "nonlinear expressions"
+
+
+@dataclass
+class Reformulation:
+    """The single-level model a reformulation built, and what is needed to map a solution back."""
+
+    method: str
+    structure: BilevelStructure
+    block: BlockData  # holds everything the reformulation added, one sub-block per follower
+    duals: list[FollowerDual]
+    bigm: list[BigMValue] = field(default_factory=list)
+    features: set[str] = field(default_factory=set)
+    deactivated: list[ObjectiveData] = field(default_factory=list)
+    model_components: list[str] = field(default_factory=list)  # added outside ``block`` (by mpec)
+
+    @property
+    def model(self) -> BlockData:
+        return self.structure.model
+
+    def follower_block(self, follower_name: str) -> BlockData:
+        """The block holding what was added for one follower, e.g. ``follower_block('f')``."""
+        return self.block.follower[follower_name]
+
+    def size(self) -> dict[str, int]:
+        """Rows, columns and nonzeros of the linear part of the single-level model."""
+        from pybilevel.model_size import model_size  # noqa: PLC0415
+
+        return model_size(self.model)
+
+    def remove(self) -> None:
+        """Undo the reformulation: delete the added block, reactivate the follower objectives."""
+        self.model.del_component(self.block)
+        for objective in self.deactivated:
+            objective.activate()
+        for name in self.model_components:
+            self.model.del_component(name)
+
+
+class BilevelTransformation(Transformation):
+    """Base of the ``bilevel.*`` transformations: check, compile, add one block, keep inverse data.
+
+    Subclasses set ``method``, ``CONFIG`` and implement :meth:`add_follower`.
+    """
+
+    method = ""
+    CONFIG = ConfigDict()
+
+    def _apply_to(self, model: BlockData, **kwds) -> None:
+        self.reformulate(analyze(model), **kwds)
+
+    def reformulate(self, structure: BilevelStructure, **kwds) -> Reformulation:
+        """Add the single-level reformulation of ``structure`` to its model and return inverse data."""
+        config = self.CONFIG(kwds.pop("options", {}))
+        config.set_value(kwds)
+        self.accepts(structure)
+        model = structure.model
+        name = unique_component_name(model, BLOCK_PREFIX + self.method)
+        model.add_component(name, Block())
+        top = model.component(name)
+        top.follower = Block([form.follower.name for form in structure.followers])
+        reformulation = Reformulation(method=self.method, structure=structure, block=top, duals=[])
+        try:
+            for form in structure.followers:
+                block = top.follower[form.follower.name]
+                dual = build_follower_dual(form, block)
+                reformulation.duals.append(dual)
+                self.add_follower(dual, reformulation, config)
+                form.objective.deactivate()
+                reformulation.deactivated.append(form.objective)
+            reformulation.features |= leader_features(structure)
+        except Exception:
+            reformulation.remove()
+            raise
+        top.reformulation = reformulation
+        return reformulation
+
+    def accepts(self, structure: BilevelStructure) -> None:
+        """Raise :class:`MethodRefusedError` for a follower this method cannot reformulate."""
+        if len(structure.followers) > 1:
+            names = ", ".join(f.follower.name for f in structure.followers)
+            raise StructureError(
+                f"the model has {len(structure.followers)} followers ({names}); this version "
+                "solves one follower per model: merge them into one follower block if they "
+                "form a single optimisation problem."
+            )
+        for form in structure.followers:
+            self.accepts_follower(form)
+
+    def accepts_follower(self, form: FollowerForm) -> None:
+        if form.follower_class not in KKT_CLASSES:
+            raise MethodRefusedError(refusal_message(form, self.method))
+
+    def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
+        raise NotImplementedError
+
+
+def refusal_message(form: FollowerForm, method: str) -> str:
+    """Why ``method`` refuses this follower and what the user can do instead."""
+    detail = "; ".join(form.reasons[:3])
+    advice = {
+        FollowerClass.INTEGER: (
+            "KKT conditions do not describe an integer follower's optimum; no method of this "
+            "version solves integer followers: relax the follower's integrality if it is a modelling choice"
+        ),
+        FollowerClass.NONCONVEX_QP: (
+            "its objective's Hessian in the follower variables is not positive semidefinite, so "
+            "KKT points need not be follower optima; make the follower objective convex"
+        ),
+        FollowerClass.NONLINEAR: (
+            "this version reformulates LP and convex-QP followers only (" + detail + ")"
+        ),
+    }.get(form.follower_class, "")
+    return f"method '{method}' cannot reformulate follower {form.follower.name} ({form.follower_class}): {advice}."
+
+
+def leader_features(structure: BilevelStructure) -> set[str]:
+    """Features the leader's own objective and constraints bring to the single-level model."""
+    from pybilevel.structure import LeaderClass  # noqa: PLC0415
+
+    features = set()
+    if structure.leader_has_integers:
+        features.add(Feature.INTEGER)
+    if structure.leader_class == LeaderClass.QUADRATIC:
+        features.add(Feature.QUADRATIC_OBJECTIVE)
+        if not structure.leader_objective_convex:
+            features.add(Feature.NONCONVEX_OBJECTIVE)
+    elif structure.leader_class == LeaderClass.NONLINEAR:
+        features.add(Feature.NONLINEAR)
+    return features
+
+
+def find_reformulation(model: BlockData, method: str | None = None) -> Reformulation:
+    """The reformulation a ``bilevel.*`` transformation added to ``model`` (the latest if several)."""
+    found = [
+        block.reformulation
+        for block in model.component_data_objects(Block, descend_into=False)
+        if block.local_name.startswith(BLOCK_PREFIX)
+        and hasattr(block, "reformulation")
+        and (method is None or block.reformulation.method == method)
+    ]
+    if not found:
+        raise StructureError(
+            f"model {model.name} has no bilevel reformulation"
+            + (f" by '{method}'" if method else "")
+            + "; apply one first, e.g. TransformationFactory('bilevel.kkt').apply_to(m)."
+        )
+    return found[-1]

@@ -1,0 +1,103 @@
+"""``bilevel.bigm``: Fortuny-Amat & McCarl (1981) big-M MILP of the follower's KKT conditions."""
+from __future__ import annotations
+
+from pyomo.common.config import ConfigValue
+from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.set_types import Binary
+from pyomo.core.base.transformation import TransformationFactory
+from pyomo.core.base.var import Var
+
+from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds, slack_bounds
+from pybilevel.kkt_system import FollowerDual
+from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
+
+__all__ = ["BigMTransformation", "reached_bigm"]
+
+
+def _dual_bound(value):
+    if value is None or isinstance(value, dict) or isinstance(value, (int, float)):
+        return value
+    if hasattr(value, "items"):  # ComponentMap
+        return dict(value.items())
+    raise ValueError("dual_bound must be a number or a dict {constraint or variable: bound}")
+
+
+@TransformationFactory.register(
+    "bilevel.bigm",
+    doc="Big-M (Fortuny-Amat/McCarl) MILP of the KKT conditions of each LP / convex-QP follower",
+)
+class BigMTransformation(BilevelTransformation):
+    """Adds, per follower: multipliers, stationarity, a binary ``indicator[key]`` (1: multiplier may be positive, slack is 0) per complementarity
+    pair and ``multiplier_bigm[key]: multiplier <= M * indicator`` and
+    ``slack_bigm[key]: slack <= M * (1 - indicator)``.
+
+    Every M is recorded with its source (see :mod:`pybilevel.bounds`); query them with
+    ``find_reformulation(m).bigm`` after ``apply_to``.
+    """
+
+    method = "bigm"
+    CONFIG = BilevelTransformation.CONFIG()
+    CONFIG.declare(
+        "dual_bound",
+        ConfigValue(
+            default=None,
+            domain=_dual_bound,
+            description="bound on follower multipliers: one number for all, or a dict keyed by "
+            "follower constraint / variable (or its name); overrides a BigM Suffix",
+        ),
+    )
+    CONFIG.declare(
+        "heuristic_factor",
+        ConfigValue(
+            default=10.0,
+            domain=float,
+            description="safety factor of the sampled-multiplier heuristic, used for multipliers "
+            "with no dual_bound argument and no BigM Suffix entry",
+        ),
+    )
+    CONFIG.declare(
+        "heuristic_samples",
+        ConfigValue(default=5, domain=int, description="random leader decisions the heuristic samples"),
+    )
+
+    def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
+        hpr = HighPointRelaxation(reformulation.structure)
+        slack_m = slack_bounds(dual, hpr)
+        mult_m = multiplier_bounds(
+            dual, reformulation.structure, config.dual_bound, config.heuristic_factor, config.heuristic_samples
+        )
+        name = dual.form.follower.name
+        pairs = {pair.key: pair for pair in dual.pairs}
+        keys = list(pairs)
+        records = {}
+        for pair, (s_value, s_source), (m_value, m_source) in zip(dual.pairs, slack_m, mult_m):
+            records[pair.key] = (
+                BigMValue(name, pair.key, "slack", s_value, s_source),
+                BigMValue(name, pair.key, "multiplier", m_value, m_source),
+            )
+        block = dual.block
+        block.indicator = Var(keys, within=Binary)
+        block.multiplier_bigm = Constraint(
+            keys, rule=lambda b, k: pairs[k].multiplier <= records[k][1].value * b.indicator[k]
+        )
+        block.slack_bigm = Constraint(
+            keys, rule=lambda b, k: pairs[k].slack <= records[k][0].value * (1 - b.indicator[k])
+        )
+        for slack_record, mult_record in records.values():
+            reformulation.bigm.extend((slack_record, mult_record))
+        reformulation.features.add(Feature.INTEGER)
+
+
+def reached_bigm(reformulation: Reformulation, rel_tol: float = 1e-6) -> list[BigMValue]:
+    """Mark and return every big-M value the solution reached (multiplier or slack at its M)."""
+    pairs = {(d.form.follower.name, p.key): p for d in reformulation.duals for p in d.pairs}
+    from pyomo.environ import value  # noqa: PLC0415
+
+    reached = []
+    for record in reformulation.bigm:
+        pair = pairs[(record.follower, record.key)]
+        current = pair.multiplier.value if record.kind == "multiplier" else value(pair.slack)
+        record.reached = current is not None and current >= record.value * (1 - rel_tol) - 1e-9 and record.value > 0
+        if record.reached:
+            reached.append(record)
+    return reached

@@ -1,0 +1,34 @@
+"""``bilevel.sos1``: complementarity as SOS1 sets of (multiplier, slack variable), for SCIP."""
+from __future__ import annotations
+
+from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.set_types import NonNegativeReals
+from pyomo.core.base.sos import SOSConstraint
+from pyomo.core.base.transformation import TransformationFactory
+from pyomo.core.base.var import Var
+
+from pybilevel.kkt_system import FollowerDual
+from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
+
+__all__ = ["SOS1Transformation"]
+
+
+@TransformationFactory.register(
+    "bilevel.sos1",
+    doc="KKT conditions of each LP / convex-QP follower with complementarity as SOS1 sets",
+)
+class SOS1Transformation(BilevelTransformation):
+    """Adds, per follower: multipliers, stationarity, ``slack[key] == slack expression`` and
+    ``sos[key]``, an SOS1 set {multiplier, slack[key]}: at most one of them is nonzero.
+    Needs no big-M value. Solved by SCIP."""
+
+    method = "sos1"
+
+    def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
+        block = dual.block
+        pairs = {pair.key: pair for pair in dual.pairs}
+        keys = list(pairs)
+        block.slack = Var(keys, within=NonNegativeReals)
+        block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
+        block.sos = SOSConstraint(keys, rule=lambda b, k: [pairs[k].multiplier, b.slack[k]], sos=1)
+        reformulation.features.add(Feature.SOS1)

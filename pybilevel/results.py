@@ -1,0 +1,115 @@
+"""The result of a bilevel solve: values, duals, statuses, certificate, timings, big-M report."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from pybilevel.bounds import BigMValue
+from pybilevel.certificate import FollowerCertificate
+
+__all__ = ["BilevelResult", "Status", "CertificateWarning"]
+
+
+class CertificateWarning(UserWarning):
+    """A solve returned a point whose follower answer could not be certified optimal."""
+
+
+class Status:
+    """Bilevel statuses, each saying what was proven."""
+
+    OPTIMAL = "optimal"  # solver proved optimality of the single-level model
+    FEASIBLE = "feasible"  # a point was found but optimality was not proven (limit reached)
+    INFEASIBLE = "infeasible"  # no bilevel-feasible point exists (see message for which part)
+    UNBOUNDED = "unbounded"  # the leader's objective is unbounded over bilevel-feasible points
+    FOLLOWER_UNBOUNDED = "follower_unbounded"  # the follower has no optimum for some leader decision
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    LIMIT = "limit"  # stopped by a time or iteration limit without a point
+    ERROR = "error"
+
+
+@dataclass
+class BilevelResult:
+    """Everything a bilevel solve found. Names of variables and constraints are Pyomo names."""
+
+    status: str
+    message: str
+    method: str
+    solver: str
+    solver_reason: str
+    leader_objective: float | None = None
+    follower_objectives: dict[str, float] = field(default_factory=dict)
+    leader: dict[str, float] = field(default_factory=dict)
+    follower: dict[str, dict[str, float]] = field(default_factory=dict)
+    follower_duals: dict[str, dict[str, float]] = field(default_factory=dict)
+    follower_reduced_costs: dict[str, dict[str, float]] = field(default_factory=dict)
+    certificate: list[FollowerCertificate] = field(default_factory=list)
+    bigm: list[BigMValue] = field(default_factory=list)
+    bound: float | None = None  # solver's proven bound on the leader objective
+    timings: dict[str, float] = field(default_factory=dict)
+    model_size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def certified(self) -> bool:
+        """Every follower's answer was re-solved and confirmed optimal for the leader's decision."""
+        return bool(self.certificate) and all(c.passed for c in self.certificate)
+
+    @property
+    def ok(self) -> bool:
+        """Optimal and certified: the only state to use as an answer without further thought."""
+        return self.status == Status.OPTIMAL and self.certified
+
+    @property
+    def bigm_reached(self) -> list[BigMValue]:
+        return [record for record in self.bigm if record.reached]
+
+    def warn_if_uncertified(self) -> None:
+        if self.status in (Status.OPTIMAL, Status.FEASIBLE) and not self.certified:
+            warnings.warn(
+                "CERTIFICATE FAILED: " + "; ".join(c.message for c in self.certificate if not c.passed),
+                CertificateWarning,
+                stacklevel=3,
+            )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Leader values, follower values, duals, certificate and big-M report as DataFrames."""
+        rows = [("leader", "", n, v) for n, v in self.leader.items()]
+        rows += [("follower", f, n, v) for f, vals in self.follower.items() for n, v in vals.items()]
+        duals = [(f, n, v) for f, vals in self.follower_duals.items() for n, v in vals.items()]
+        return {
+            "values": pd.DataFrame(rows, columns=["level", "follower", "variable", "value"]),
+            "duals": pd.DataFrame(duals, columns=["follower", "constraint", "dual"]),
+            "certificate": pd.DataFrame([asdict(c) for c in self.certificate]),
+            "bigm": pd.DataFrame([asdict(b) for b in self.bigm]),
+        }
+
+    def to_dict(self) -> dict:
+        """Plain data, ready for JSON."""
+        data = asdict(self)
+        data["certified"] = self.certified
+        return data
+
+    def __str__(self) -> str:
+        head = f"status: {self.status}"
+        if self.status in (Status.OPTIMAL, Status.FEASIBLE):
+            head += " (certified)" if self.certified else "  ** CERTIFICATE FAILED: do not trust this point **"
+        lines = [head, f"  {self.message}", f"method: {self.method}, solver: {self.solver_reason}"]
+        if self.leader_objective is not None:
+            lines.append(f"leader objective: {self.leader_objective:.10g}")
+            lines.extend(f"follower {f} objective: {v:.10g}" for f, v in self.follower_objectives.items())
+            lines.append("leader: " + _short(self.leader))
+            lines.extend(f"follower {f}: " + _short(v) for f, v in self.follower.items())
+        lines.extend("certificate: " + c.message for c in self.certificate)
+        for record in self.bigm_reached:
+            lines.append(
+                f"big-M reached: {record.kind} of {record.key} at M={record.value:g} ({record.source}); "
+                "raise it (dual_bound=... or a BigM Suffix) or use method='sos1' to rule out a cut-off optimum"
+            )
+        lines.append("timings [s]: " + ", ".join(f"{k} {v:.3f}" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
+
+def _short(values: dict[str, float], limit: int = 8) -> str:
+    shown = ", ".join(f"{k}={v:.6g}" for k, v in list(values.items())[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")

@@ -1,0 +1,174 @@
+"""``pybilevel.solve``: structure check, reformulation, embedded solver, mapping back, certificate."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import numpy as np
+from pyomo.core.base.block import BlockData
+from pyomo.core.base.transformation import TransformationFactory
+from pyomo.environ import value
+
+from pybilevel.bounds import HighPointRelaxation
+from pybilevel.certificate import certify
+from pybilevel.duals import follower_duals, follower_reduced_costs
+from pybilevel.errors import MethodRefusedError
+from pybilevel.highs_arrays import ArrayLP
+from pybilevel.model_size import model_size
+from pybilevel.reformulations import TRANSFORMATIONS, Reformulation
+from pybilevel.reformulations.bigm import reached_bigm
+from pybilevel.results import BilevelResult, Status
+from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
+from pybilevel.structure import BilevelStructure, analyze
+
+__all__ = ["solve", "METHODS"]
+
+METHODS = tuple(TRANSFORMATIONS)
+
+
+def solve(
+    model: BlockData,
+    method: str = "bigm",
+    solver: str | None = None,
+    time_limit: float | None = None,
+    certify_result: bool = True,
+    **method_options,
+) -> BilevelResult:
+    """Solve the optimistic bilevel problem in ``model`` and return a certified result.
+
+    ``method`` is one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``; options of the
+    method's transformation (e.g. ``dual_bound`` for big-M) pass through ``method_options``.
+    The model is left as it was, except that its variables hold the solution found.
+    """
+    if method not in TRANSFORMATIONS:
+        raise MethodRefusedError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}.")
+    if solver is not None and solver not in SOLVERS:
+        raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
+    timings: dict[str, float] = {}
+    with _timed(timings, "compile"):
+        structure = analyze(model)
+    with _timed(timings, "reformulate"):
+        reformulation = TRANSFORMATIONS[method]().reformulate(structure, **method_options)
+    try:
+        chosen, reason = choose_solver(reformulation.features)
+        if solver is not None:
+            chosen, reason = solver, f"{solver} (chosen by the user)"
+        if method == "kkt":
+            _complementarity_as_products(reformulation)
+        size = model_size(model)
+        outcome = solve_model(model, chosen, time_limit)
+        timings["solve"] = outcome.seconds
+        with _timed(timings, "invert"):
+            result = _invert(reformulation, outcome, reason)
+            result.model_size = size
+    finally:
+        reformulation.remove()
+    if result.status in (Status.OPTIMAL, Status.FEASIBLE) and certify_result:
+        with _timed(timings, "certify"):
+            result.certificate = certify(structure)
+        result.warn_if_uncertified()
+    elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+        with _timed(timings, "diagnose"):
+            result.status, result.message = _diagnose_infeasible(structure, result)
+    result.timings = timings
+    return result
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
+
+
+def _complementarity_as_products(reformulation: Reformulation) -> None:
+    """Turn the MPCC's complementarity into multiplier * slack <= 0 products for a global solver."""
+    model = reformulation.model
+    before = {c.local_name for c in model.component_objects(descend_into=False)}
+    TransformationFactory("mpec.simple_nonlinear").apply_to(model)
+    reformulation.model_components.extend(
+        c.local_name for c in model.component_objects(descend_into=False) if c.local_name not in before
+    )
+
+
+def _invert(reformulation: Reformulation, outcome: SolveOutcome, reason: str) -> BilevelResult:
+    """Map the single-level solution back to leader values, follower values and duals."""
+    structure = reformulation.structure
+    status = {
+        "optimal": Status.OPTIMAL,
+        "infeasible": Status.INFEASIBLE,
+        "unbounded": Status.UNBOUNDED,
+        "infeasible_or_unbounded": Status.INFEASIBLE_OR_UNBOUNDED,
+        "limit": Status.FEASIBLE if outcome.has_solution else Status.LIMIT,
+        "error": Status.ERROR,
+    }[outcome.status]
+    result = BilevelResult(
+        status=status,
+        message=_status_message(status, outcome),
+        method=reformulation.method,
+        solver=outcome.solver,
+        solver_reason=reason,
+        bound=outcome.bound,
+        bigm=reformulation.bigm,
+    )
+    if not outcome.has_solution:
+        return result
+    reached_bigm(reformulation)
+    result.leader_objective = float(value(structure.leader_objective.expr))
+    result.leader = {v.name: _value(v) for v in structure.leader_variables}
+    for dual in reformulation.duals:
+        name = dual.form.follower.name
+        result.follower[name] = {v.name: _value(v) for v in dual.form.variables}
+        result.follower_objectives[name] = float(value(dual.form.objective.expr))
+        result.follower_duals[name] = follower_duals(dual)
+        result.follower_reduced_costs[name] = follower_reduced_costs(dual)
+    return result
+
+
+def _value(var) -> float:
+    return float("nan") if var.value is None else float(var.value)
+
+
+def _status_message(status: str, outcome: SolveOutcome) -> str:
+    return {
+        Status.OPTIMAL: f"{outcome.solver} proved the single-level reformulation optimal",
+        Status.FEASIBLE: f"{outcome.solver} stopped at a limit ({outcome.termination}) with a point; "
+        f"best bound {outcome.bound}",
+        Status.LIMIT: f"{outcome.solver} stopped at a limit ({outcome.termination}) before finding any point",
+        Status.UNBOUNDED: "the leader's objective is unbounded over the bilevel-feasible points",
+        Status.INFEASIBLE: "no bilevel-feasible point exists",
+        Status.INFEASIBLE_OR_UNBOUNDED: f"{outcome.solver} reported infeasible or unbounded",
+        Status.ERROR: f"{outcome.solver} failed ({outcome.termination})",
+    }[status]
+
+
+def _diagnose_infeasible(structure: BilevelStructure, result: BilevelResult) -> tuple[str, str]:
+    """Say which part is infeasible: the constraints themselves, or the follower's optimality."""
+    hpr = HighPointRelaxation(structure)
+    relaxed = hpr._lp.solve(np.zeros(len(hpr.columns)))
+    if relaxed.status == "infeasible":
+        return Status.INFEASIBLE, (
+            "the leader's and follower's constraints have no common point (the high-point "
+            "relaxation is infeasible): check the constraints and bounds"
+        )
+    if relaxed.status != "optimal":
+        return result.status, result.message
+    for form in structure.followers:
+        x = relaxed.x[[hpr.column_of(v) for v in form.leader_variables]]
+        lp = ArrayLP(form.A_y, form.row_lower - form.A_x @ x, form.row_upper - form.A_x @ x,
+                     form.var_lower, form.var_upper, form.Q)
+        follower = lp.solve(form.c + form.C.T @ x)
+        if follower.status in ("unbounded", "infeasible_or_unbounded"):
+            point = ", ".join(f"{v.name}={xi:g}" for v, xi in zip(form.leader_variables, x))
+            return Status.FOLLOWER_UNBOUNDED, (
+                f"follower {form.follower.name} has no optimum (its objective is unbounded) at the "
+                f"leader decision {point}: bound the follower's variables or constraints"
+            )
+    if result.status == Status.INFEASIBLE:
+        return Status.INFEASIBLE, (
+            "the constraints are jointly feasible, but no leader decision makes a follower-optimal "
+            "response satisfy the leader's constraints (bilevel infeasible)"
+        )
+    return result.status, result.message

@@ -1,0 +1,95 @@
+"""The embedded solvers (HiGHS through ``highspy``, SCIP through ``pyscipopt``) behind one call."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pyomo.contrib.solver.common.factory import SolverFactory
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.core.base.block import BlockData
+
+from pybilevel.errors import SolverUnavailableError
+from pybilevel.reformulations.base import Feature
+
+__all__ = ["SolveOutcome", "choose_solver", "solve_model", "SOLVERS"]
+
+#: pybilevel solver name -> Pyomo solver name (pyomo.contrib.solver interfaces)
+SOLVERS = {"highs": "highs", "scip": "scip_direct"}
+
+_NEEDS_SCIP = {Feature.SOS1, Feature.BILINEAR, Feature.COMPLEMENTARITY, Feature.NONLINEAR, Feature.NONCONVEX_OBJECTIVE}
+
+
+@dataclass
+class SolveOutcome:
+    """What the single-level solver reported, in words a user can act on."""
+
+    solver: str
+    status: str  # "optimal", "infeasible", "unbounded", "infeasible_or_unbounded", "limit", "error"
+    termination: str  # the solver interface's own termination condition
+    objective: float | None
+    bound: float | None
+    has_solution: bool
+    seconds: float
+
+
+def choose_solver(features: set[str]) -> tuple[str, str]:
+    """Solver name and the reason, from what the single-level model contains."""
+    scip_reasons = sorted(features & _NEEDS_SCIP)
+    if scip_reasons:
+        return "scip", "SCIP (global, spatial branch-and-bound) because of " + ", ".join(scip_reasons)
+    if Feature.INTEGER in features and Feature.QUADRATIC_OBJECTIVE in features:
+        return "scip", "SCIP because HiGHS does not solve mixed-integer quadratic programs"
+    kind = "MILP" if Feature.INTEGER in features else ("convex QP" if Feature.QUADRATIC_OBJECTIVE in features else "LP")
+    return "highs", f"HiGHS for the {kind}"
+
+
+def solve_model(model: BlockData, solver: str, time_limit: float | None = None, mip_gap: float = 1e-9) -> SolveOutcome:
+    """Solve ``model`` with an embedded solver and load its solution into the variables."""
+    if solver not in SOLVERS:
+        raise SolverUnavailableError(f"unknown solver '{solver}'; choose one of {sorted(SOLVERS)}.")
+    opt = SolverFactory(SOLVERS[solver])
+    if not opt.available():
+        package = {"highs": "highspy", "scip": "pyscipopt"}[solver]
+        raise SolverUnavailableError(f"solver '{solver}' is not available: pip install {package}")
+    options = {"load_solutions": False, "raise_exception_on_nonoptimal_result": False}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
+    if solver == "highs":
+        options["solver_options"] = {"mip_rel_gap": mip_gap}
+    else:
+        options["rel_gap"] = mip_gap
+    start = time.perf_counter()
+    results = opt.solve(model, **options)
+    seconds = time.perf_counter() - start
+    has_solution = results.incumbent_objective is not None
+    if has_solution:
+        results.solution_loader.load_vars()
+    return SolveOutcome(
+        solver=solver,
+        status=_status(results.termination_condition, has_solution),
+        termination=results.termination_condition.name,
+        objective=results.incumbent_objective,
+        bound=results.objective_bound,
+        has_solution=has_solution,
+        seconds=seconds,
+    )
+
+
+def _status(condition: TerminationCondition, has_solution: bool) -> str:
+    if condition == TerminationCondition.convergenceCriteriaSatisfied:
+        return "optimal"
+    if condition == TerminationCondition.provenInfeasible:
+        return "infeasible"
+    if condition == TerminationCondition.unbounded:
+        return "unbounded"
+    if condition == TerminationCondition.infeasibleOrUnbounded:
+        return "infeasible_or_unbounded"
+    if condition in (
+        TerminationCondition.maxTimeLimit,
+        TerminationCondition.iterationLimit,
+        TerminationCondition.objectiveLimit,
+        TerminationCondition.minStepLength,
+        TerminationCondition.interrupted,
+    ):
+        return "limit"
+    return "error"
