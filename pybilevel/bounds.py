@@ -39,6 +39,11 @@ class BigMValue:
     source: str  # "argument", "suffix", "bounds", "lp", or "heuristic: ..."
     reached: bool = False
 
+    @property
+    def proven(self) -> bool:
+        """Whether the value is a proven bound (inferred), so reaching it cuts nothing off."""
+        return self.source in ("bounds", "lp")
+
 
 class HighPointRelaxation:
     """All linear leader and follower constraints over all variables, as one array LP."""

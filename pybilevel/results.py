@@ -62,6 +62,7 @@ class BilevelResult:
 
     @property
     def bigm_reached(self) -> list[BigMValue]:
+        """Big-M values the solution reached; those not ``proven`` may have cut off a better point."""
         return [record for record in self.bigm if record.reached]
 
     def warn_if_uncertified(self) -> None:
@@ -102,6 +103,8 @@ class BilevelResult:
             lines.extend(f"follower {f}: " + _short(v) for f, v in self.follower.items())
         lines.extend("certificate: " + c.message for c in self.certificate)
         for record in self.bigm_reached:
+            if record.proven:
+                continue
             lines.append(
                 f"big-M reached: {record.kind} of {record.key} at M={record.value:g} ({record.source}); "
                 "raise it (dual_bound=... or a BigM Suffix) or use method='sos1' to rule out a cut-off optimum"

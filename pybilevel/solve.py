@@ -128,7 +128,7 @@ def _invert(reformulation: Reformulation, outcome: SolveOutcome, reason: str) ->
 
 
 def _value(var) -> float:
-    return float("nan") if var.value is None else float(var.value)
+    return float("nan") if var.value is None else float(var.value) + 0.0  # no "-0"
 
 
 def _status_message(status: str, outcome: SolveOutcome) -> str:
