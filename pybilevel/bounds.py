@@ -144,6 +144,9 @@ def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[flo
             value = np.inf
         else:
             value = hpr.lp_max(matrix[k].toarray().ravel()) + shifts[k]
+        if value == -np.inf:  # no bilevel-feasible point at all: any M is valid, the solve will say so
+            bounds.append((0.0, "lp"))
+            continue
         if not np.isfinite(value):
             raise BigMError(
                 f"the slack of {pair.key} in follower {form.follower.name} has no upper bound: "

@@ -45,7 +45,8 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
     reported = float(value(form.objective.expr))
     leader_reported = float(value(structure.leader_objective.expr))
     violation = _max_violation(form)
-    solver = "scip" if form.follower_class in (FollowerClass.NONCONVEX_QP, FollowerClass.NONLINEAR) else "highs"
+    linear_or_convex = form.follower_class in (FollowerClass.LP, FollowerClass.QP, FollowerClass.INTEGER)
+    solver = "highs" if linear_or_convex and not form.leader_nonlinear.any() else "scip"
     with _fixed(structure.leader_variables), _kept_values(form.variables):
         outcome = solve_model(form.follower, solver)
         if outcome.status != "optimal":
@@ -56,7 +57,7 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
         optimum = float(outcome.objective)
         gap = form.sense * (reported - optimum)  # > 0: the follower could do better
         scale = max(1.0, abs(optimum))
-        best_leader = _best_leader_objective(structure, form, optimum, tol * scale)
+        best_leader = _best_leader_objective(structure, form, optimum, 1e-3 * tol * scale)
     ok_gap = gap <= tol * scale
     ok_feasible = violation <= tol * max(1.0, abs(reported))
     sign = 1 if structure.leader_objective.is_minimizing() else -1

@@ -11,7 +11,10 @@ constraint          minimising follower     maximising follower
 ``g(y) == b``       free                    free
 ==================  ======================  ======================
 
-This is the convention of Pyomo's ``dual`` Suffix as HiGHS fills it, so a follower solved alone
+The right-hand side is the bound of the constraint *as Pyomo stores it* (``con.lower <= con.body
+<= con.upper``): Pyomo stores ``y >= x`` (variables on both sides) as ``x - y <= 0``, so write
+``y - x >= 0`` when the sign of a ``>=`` dual matters. This is the convention of Pyomo's ``dual``
+Suffix as HiGHS fills it, so a follower solved alone
 (leader fixed) gives the same numbers. Bound multipliers (reduced costs) follow the same rule
 with the variable bound as right-hand side.
 """

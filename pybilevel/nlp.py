@@ -33,6 +33,7 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.core.expr import numeric_expr as ne
 from pyomo.core.expr.calculus.derivatives import differentiate
+from pyomo.core.expr.calculus.diff_with_pyomo import DifferentiationException
 from pyomo.core.expr.visitor import StreamBasedExpressionVisitor, identify_variables
 from pyomo.mpec import Complementarity
 from pyomo.repn.standard_repn import StandardRepn, generate_standard_repn
@@ -42,9 +43,7 @@ from pybilevel.errors import MethodRefusedError, SolverUnavailableError, Structu
 __all__ = ["CompiledNLP", "NLPResult", "compile_nlp", "solve_nlp"]
 
 _STATUS = {0: "optimal", 1: "acceptable", 2: "infeasible", -1: "iteration limit", -4: "time limit"}
-_MATH_FUNCTIONS = frozenset(
-    "exp log log10 sqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh ceil floor".split()
-)
+_MATH_FUNCTIONS = frozenset("exp log log10 sqrt sin cos tan asin acos atan".split())  # Pyomo differentiates these
 _NAMESPACE = {"_math": math, "_pow": math.pow, "_sum": math.fsum, "inf": math.inf, "nan": math.nan}
 _LONG_SUM = 32
 _SYMBOLIC = differentiate.Modes.reverse_symbolic
@@ -126,8 +125,8 @@ def _format(node: Any, args: list[str]) -> str:
     if node.is_named_expression_type():
         return args[0]
     raise MethodRefusedError(
-        f"The Ipopt bridge cannot differentiate '{type(node).__name__}' in '{node}'; "
-        "rewrite it with +, -, *, /, **, abs and exp/log/sqrt/trigonometric functions."
+        f"The Ipopt bridge cannot evaluate '{type(node).__name__}' in '{node}'; rewrite it with "
+        f"+, -, *, /, **, abs, and {', '.join(sorted(_MATH_FUNCTIONS))}."
     )
 
 
@@ -194,7 +193,7 @@ class _Rows:
             rows.append(r)
             values.append(repn.nonlinear_expr)
             wrt = list(repn.nonlinear_vars)
-            firsts = differentiate(repn.nonlinear_expr, wrt_list=wrt, mode=_SYMBOLIC)
+            firsts = _derivatives(repn.nonlinear_expr, wrt)
             for var, first in zip(wrt, firsts):
                 if not _is_zero(first):
                     jac.append((r, column[var], first))
@@ -223,13 +222,24 @@ class _Rows:
         return np.concatenate([self.q_hess, self.nl_hess(x)])
 
 
+def _derivatives(expr: Any, wrt: list[VarData]) -> list[Any]:
+    """Reverse-symbolic derivatives of ``expr`` with respect to each of ``wrt``."""
+    try:
+        return differentiate(expr, wrt_list=wrt, mode=_SYMBOLIC)
+    except DifferentiationException as exc:
+        raise MethodRefusedError(
+            f"The Ipopt bridge cannot differentiate '{expr}' ({exc}); rewrite it with +, -, *, /, **, abs, "
+            f"and {', '.join(sorted(_MATH_FUNCTIONS))}."
+        ) from exc
+
+
 def _second_derivatives(row: int, var: VarData, first: Any, column: ComponentMap) -> list[tuple]:
     """(row, i, j, d2) for j <= i, from the first derivative with respect to x_i."""
     if type(first) in native_numeric_types:
         return []
     i = column[var]
     wrt = [v for v in identify_variables(first, include_fixed=False) if column[v] <= i]
-    seconds = differentiate(first, wrt_list=wrt, mode=_SYMBOLIC) if wrt else []
+    seconds = _derivatives(first, wrt) if wrt else []
     return [(row, i, column[v], d2) for v, d2 in zip(wrt, seconds) if not _is_zero(d2)]
 
 

@@ -113,7 +113,7 @@ def _invert(reformulation: Reformulation, outcome: SolveOutcome, reason: str) ->
         bound=outcome.bound,
         bigm=reformulation.bigm,
     )
-    if not outcome.has_solution:
+    if not outcome.has_solution or status not in (Status.OPTIMAL, Status.FEASIBLE):
         return result
     reached_bigm(reformulation)
     result.leader_objective = float(value(structure.leader_objective.expr))

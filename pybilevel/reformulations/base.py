@@ -99,6 +99,8 @@ class BilevelTransformation(Transformation):
                 dual = build_follower_dual(form, block)
                 reformulation.duals.append(dual)
                 self.add_follower(dual, reformulation, config)
+                if form.leader_nonlinear.any():
+                    reformulation.features.add(Feature.NONLINEAR)
                 form.objective.deactivate()
                 reformulation.deactivated.append(form.objective)
             reformulation.features |= leader_features(structure)
