@@ -6,9 +6,9 @@ for all rows), quadratic terms (``row, i, j, coef`` arrays) and a nonlinear rema
 and quadratic parts are evaluated with numpy only.  For each nonlinear remainder, first and
 second derivatives come from Pyomo's reverse-symbolic differentiation; the remainders and their
 derivatives are written as Python source once and compiled into one function per kind (values,
-gradients, Hessian entries), which is about 30x faster per evaluation than ``pyo.value`` on the
-derivative expressions.  Fixed variables and mutable parameters are frozen at compile time:
-compile again after changing them.
+gradients, Hessian entries): a 2,000-entry gradient takes 0.7 ms this way against 29 ms with
+``pyo.value`` on the derivative expressions.  Fixed variables and mutable parameters are frozen
+at compile time: compile again after changing them.
 
 Sign conventions (minimisation, as Pyomo's ``dual``/``rc`` suffixes with HiGHS): Ipopt
 minimises ``sense*f`` with Lagrangian ``sense*f + lambda'g - z_L'x + z_U'x``, so the dual of
@@ -43,15 +43,23 @@ from pybilevel.errors import MethodRefusedError, SolverUnavailableError, Structu
 __all__ = ["CompiledNLP", "NLPResult", "compile_nlp", "solve_nlp"]
 
 _STATUS = {0: "optimal", 1: "acceptable", 2: "infeasible", -1: "iteration limit", -4: "time limit"}
-_MATH_FUNCTIONS = frozenset("exp log log10 sqrt sin cos tan asin acos atan".split())  # Pyomo differentiates these
+# The functions Pyomo can differentiate (besides abs).
+_MATH_FUNCTIONS = frozenset({"exp", "log", "log10", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan"})
 _NAMESPACE = {"_math": math, "_pow": math.pow, "_sum": math.fsum, "inf": math.inf, "nan": math.nan}
 _LONG_SUM = 32
 _SYMBOLIC = differentiate.Modes.reverse_symbolic
+Column = dict[int, int]  # id(variable) -> position in x; the model keeps the variables alive
 
 
 @dataclass
 class NLPResult:
-    """Outcome of one Ipopt solve; duals follow Pyomo's d(objective)/d(rhs) convention."""
+    """Outcome of one Ipopt solve.
+
+    ``status`` is one of optimal, acceptable, infeasible, iteration limit, time limit, error
+    (``return_code`` and ``message`` are Ipopt's own).  ``objective`` is in the model's sense
+    (NaN when infeasible or error).  ``duals`` maps each constraint to d(objective)/d(rhs);
+    ``bound_duals`` maps each variable to d(objective)/d(active bound), 0 when none is active.
+    """
 
     status: str
     return_code: int
@@ -81,26 +89,26 @@ def _is_zero(expr: Any) -> bool:
 class _SourceWriter(StreamBasedExpressionVisitor):
     """Write a Pyomo expression as Python source over the list ``x`` (constants inlined)."""
 
-    def __init__(self, column: ComponentMap) -> None:
+    def __init__(self, column: Column) -> None:
         super().__init__()
         self.column = column
 
-    def initializeWalker(self, expr: Any) -> tuple[bool, str | None]:  # noqa: N802 - Pyomo API
+    def initializeWalker(self, expr: Any) -> tuple[bool, str | None]:
         leaf = self._leaf(expr)
         return leaf is None, leaf
 
-    def beforeChild(self, node: Any, child: Any, child_idx: int) -> tuple[bool, str | None]:  # noqa: N802
+    def beforeChild(self, node: Any, child: Any, child_idx: int) -> tuple[bool, str | None]:
         leaf = self._leaf(child)
         return leaf is None, leaf
 
-    def exitNode(self, node: Any, data: list[str]) -> str:  # noqa: N802 - Pyomo API
+    def exitNode(self, node: Any, data: list[str]) -> str:
         return _format(node, data)
 
     def _leaf(self, node: Any) -> str | None:
         if type(node) in native_numeric_types:
             return repr(float(node))
         if node.is_variable_type():
-            return repr(float(node.value)) if node.fixed else f"x[{self.column[node]}]"
+            return repr(float(node.value)) if node.fixed else f"x[{self.column[id(node)]}]"
         if not node.is_potentially_variable():
             return repr(float(pyo.value(node)))
         return None
@@ -130,14 +138,14 @@ def _format(node: Any, args: list[str]) -> str:
     )
 
 
-def _compile(exprs: Sequence[Any], column: ComponentMap) -> Callable[[np.ndarray], np.ndarray]:
+def _compile(exprs: Sequence[Any], column: Column) -> Callable[[np.ndarray], np.ndarray]:
     """One function x -> array of the values of ``exprs``; NaN everywhere on a domain error."""
     count = len(exprs)
     if not count:
         return lambda x: np.zeros(0)
     writer = _SourceWriter(column)
     source = f"lambda x: ({', '.join(writer.walk_expression(e) for e in exprs)},)"
-    function = eval(compile(source, "<pybilevel.nlp>", "eval"), dict(_NAMESPACE))  # noqa: S307 - own source
+    function = eval(compile(source, "<pybilevel.nlp>", "eval"), dict(_NAMESPACE))
 
     def evaluate(x: np.ndarray) -> np.ndarray:
         try:
@@ -151,7 +159,7 @@ def _compile(exprs: Sequence[Any], column: ComponentMap) -> Callable[[np.ndarray
 class _Rows:
     """Rows f_r(x) = c_r + (A x)_r + sum_k q_k x_i x_j + nl_r(x), with exact derivatives."""
 
-    def __init__(self, repns: Sequence[StandardRepn], column: ComponentMap) -> None:
+    def __init__(self, repns: Sequence[StandardRepn], column: Column) -> None:
         n, m = len(column), len(repns)
         self.n_rows = m
         self.const = np.array([float(r.constant) for r in repns])
@@ -170,22 +178,22 @@ class _Rows:
         self.hess_j = np.concatenate([low, self.nlh_j])
         self.q_hess = np.where(self.q_i == self.q_j, 2.0, 1.0) * self.q_coef
 
-    def _linear(self, repns: Sequence[StandardRepn], column: ComponentMap, n: int) -> None:
+    def _linear(self, repns: Sequence[StandardRepn], column: Column, n: int) -> None:
         rows = [r for r, repn in enumerate(repns) for _ in repn.linear_vars]
-        cols = [column[v] for repn in repns for v in repn.linear_vars]
+        cols = [column[id(v)] for repn in repns for v in repn.linear_vars]
         coefs = [float(c) for repn in repns for c in repn.linear_coefs]
         self.lin_csr = sp.csr_matrix((coefs, (rows, cols)), shape=(len(repns), n), dtype=float)
         coo = self.lin_csr.tocoo()
         self.lin_row, self.lin_col, self.lin_data = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
 
-    def _quadratic(self, repns: Sequence[StandardRepn], column: ComponentMap) -> None:
-        terms = [(r, column[a], column[b], float(c))
+    def _quadratic(self, repns: Sequence[StandardRepn], column: Column) -> None:
+        terms = [(r, column[id(a)], column[id(b)], float(c))
                  for r, repn in enumerate(repns) for (a, b), c in zip(repn.quadratic_vars, repn.quadratic_coefs)]
         row, i, j, coef = zip(*terms) if terms else ((), (), (), ())
         self.q_row, self.q_i, self.q_j = (np.array(a, dtype=np.int64) for a in (row, i, j))
         self.q_coef = np.array(coef, dtype=float)
 
-    def _nonlinear(self, repns: Sequence[StandardRepn], column: ComponentMap) -> None:
+    def _nonlinear(self, repns: Sequence[StandardRepn], column: Column) -> None:
         rows, values, jac, hess = [], [], [], []
         for r, repn in enumerate(repns):
             if repn.nonlinear_expr is None:
@@ -196,12 +204,12 @@ class _Rows:
             firsts = _derivatives(repn.nonlinear_expr, wrt)
             for var, first in zip(wrt, firsts):
                 if not _is_zero(first):
-                    jac.append((r, column[var], first))
+                    jac.append((r, column[id(var)], first))
                     hess += _second_derivatives(r, var, first, column)
         self.nl_row = np.array(rows, dtype=np.int64)
         self.nl_values = _compile(values, column)
-        self.nlj_row, self.nlj_col, self.nl_grad = _split(jac, column)
-        self.nlh_row, self.nlh_i, self.nlh_j, self.nl_hess = _split_hessian(hess, column)
+        (self.nlj_row, self.nlj_col), self.nl_grad = _split(jac, 2, column)
+        (self.nlh_row, self.nlh_i, self.nlh_j), self.nl_hess = _split(hess, 3, column)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """f(x) for every row."""
@@ -233,24 +241,20 @@ def _derivatives(expr: Any, wrt: list[VarData]) -> list[Any]:
         ) from exc
 
 
-def _second_derivatives(row: int, var: VarData, first: Any, column: ComponentMap) -> list[tuple]:
+def _second_derivatives(row: int, var: VarData, first: Any, column: Column) -> list[tuple]:
     """(row, i, j, d2) for j <= i, from the first derivative with respect to x_i."""
     if type(first) in native_numeric_types:
         return []
-    i = column[var]
-    wrt = [v for v in identify_variables(first, include_fixed=False) if column[v] <= i]
+    i = column[id(var)]
+    wrt = [v for v in identify_variables(first, include_fixed=False) if column[id(v)] <= i]
     seconds = _derivatives(first, wrt) if wrt else []
-    return [(row, i, column[v], d2) for v, d2 in zip(wrt, seconds) if not _is_zero(d2)]
+    return [(row, i, column[id(v)], d2) for v, d2 in zip(wrt, seconds) if not _is_zero(d2)]
 
 
-def _split(entries: list[tuple], column: ComponentMap) -> tuple[np.ndarray, np.ndarray, Callable]:
-    rows, cols, exprs = zip(*entries) if entries else ((), (), ())
-    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), _compile(exprs, column)
-
-
-def _split_hessian(entries: list[tuple], column: ComponentMap) -> tuple[np.ndarray, ...]:
-    rows, i, j, exprs = zip(*entries) if entries else ((), (), (), ())
-    return (*(np.array(a, dtype=np.int64) for a in (rows, i, j)), _compile(exprs, column))
+def _split(entries: list[tuple], width: int, column: Column) -> tuple[list[np.ndarray], Callable]:
+    """Index arrays from the first ``width`` fields of ``entries``, and a function for their expressions."""
+    fields = list(zip(*entries)) or [()] * (width + 1)
+    return [np.array(f, dtype=np.int64) for f in fields[:width]], _compile(fields[width], column)
 
 
 class CompiledNLP:
@@ -263,7 +267,7 @@ class CompiledNLP:
         obj_repn = _repn(self.objective_data.expr)
         con_repns = [_repn(c.body) for c in self.constraints]
         self.variables = _collect_variables([obj_repn, *con_repns])
-        column = ComponentMap((v, k) for k, v in enumerate(self.variables))
+        column = {id(v): k for k, v in enumerate(self.variables)}
         self._obj = _Rows([obj_repn], column)
         self._con = _Rows(con_repns, column)
         self.x_l = np.array([-np.inf if v.lb is None else v.lb for v in self.variables], dtype=float)
@@ -363,18 +367,22 @@ class CompiledNLP:
         x, obj, code = problem.solve(self.x0(), mult_g=mult_g, mult_x_L=mult_x_l, mult_x_U=mult_x_u)
         elapsed = time.perf_counter() - start
         status = _STATUS.get(code, "error")
-        if status not in ("infeasible", "error"):
+        has_point = status not in ("infeasible", "error")
+        if has_point:
             for var, val in zip(self.variables, x):
                 var.set_value(float(val), skip_validation=True)
+        # "+ 0.0" turns -0.0 into 0.0.
+        duals = -self.sense * mult_g + 0.0
+        bound_duals = self.sense * (mult_x_l - mult_x_u) + 0.0
         return NLPResult(
             status=status,
             return_code=code,
             message=_ipopt_message(code),
-            objective=self.sense * obj if status not in ("infeasible", "error") else math.nan,
+            objective=self.sense * obj if has_point else math.nan,
             iterations=problem.stats["n_iter"],
             solve_time=elapsed,
-            duals=ComponentMap(zip(self.constraints, (0.0 - self.sense * mult_g).tolist())),
-            bound_duals=ComponentMap(zip(self.variables, (self.sense * (mult_x_l - mult_x_u) + 0.0).tolist())),
+            duals=ComponentMap(zip(self.constraints, duals.tolist())),
+            bound_duals=ComponentMap(zip(self.variables, bound_duals.tolist())),
         )
 
     def _initial_multipliers(
@@ -439,17 +447,17 @@ def _single_objective(model: pyo.Block) -> Any:
 
 def _collect_variables(repns: Sequence[StandardRepn]) -> list[VarData]:
     """Free variables in order of first appearance; discrete ones are refused."""
-    seen = ComponentMap()
+    seen: dict[int, VarData] = {}
     for repn in repns:
         for var in (*repn.linear_vars, *(v for pair in repn.quadratic_vars for v in pair), *repn.nonlinear_vars):
-            seen.setdefault(var, None)
-    discrete = [v.name for v in seen if not v.is_continuous()]
+            seen.setdefault(id(var), var)
+    discrete = [v.name for v in seen.values() if not v.is_continuous()]
     if discrete:
         raise MethodRefusedError(
             f"Ipopt solves continuous problems only; discrete variables: {', '.join(discrete[:5])}. "
             "Use a mixed-integer method for this follower."
         )
-    return list(seen)
+    return list(seen.values())
 
 
 def compile_nlp(model: pyo.Block) -> CompiledNLP:

@@ -58,6 +58,8 @@ def solve_model(model: BlockData, solver: str, time_limit: float | None = None, 
         options["solver_options"] = {"mip_rel_gap": mip_gap}
     else:
         options["rel_gap"] = mip_gap
+        # SCIP's log through Pyomo's fd capture can block the solve (seen on a 10-arc model)
+        options["solver_options"] = {"display/verblevel": 0}
     start = time.perf_counter()
     results = opt.solve(model, **options)
     seconds = time.perf_counter() - start

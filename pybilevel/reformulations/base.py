@@ -45,7 +45,6 @@ class Reformulation:
     bigm: list[BigMValue] = field(default_factory=list)
     features: set[str] = field(default_factory=set)
     deactivated: list[ObjectiveData] = field(default_factory=list)
-    model_components: list[str] = field(default_factory=list)  # added outside ``block`` (by mpec)
 
     @property
     def model(self) -> BlockData:
@@ -66,8 +65,6 @@ class Reformulation:
         self.model.del_component(self.block)
         for objective in self.deactivated:
             objective.activate()
-        for name in self.model_components:
-            self.model.del_component(name)
 
 
 class BilevelTransformation(Transformation):

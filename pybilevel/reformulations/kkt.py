@@ -19,7 +19,7 @@ class KKTTransformation(BilevelTransformation):
 
     ``complementarity[key]`` pairs each nonnegative multiplier with its constraint's slack;
     ``key`` is ``"<constraint or variable name>:<lower|upper>"``. Solve the result with an
-    MPCC-capable route (``mpec.simple_nonlinear`` then a global solver, or Ipopt).
+    MPCC-capable route: ``solve(method="kkt")`` gives each pair to SCIP as an SOS1 set.
     """
 
     method = "kkt"

@@ -10,7 +10,7 @@ from pyomo.core.base.var import Var
 from pybilevel.kkt_system import FollowerDual
 from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
 
-__all__ = ["SOS1Transformation"]
+__all__ = ["SOS1Transformation", "add_sos1_pairs"]
 
 
 @TransformationFactory.register(
@@ -25,10 +25,15 @@ class SOS1Transformation(BilevelTransformation):
     method = "sos1"
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
-        block = dual.block
-        pairs = {pair.key: pair for pair in dual.pairs}
-        keys = list(pairs)
-        block.slack = Var(keys, within=NonNegativeReals)
-        block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
-        block.sos = SOSConstraint(keys, rule=lambda b, k: [pairs[k].multiplier, b.slack[k]], sos=1)
-        reformulation.features.add(Feature.SOS1)
+        add_sos1_pairs(dual, reformulation)
+
+
+def add_sos1_pairs(dual: FollowerDual, reformulation: Reformulation) -> None:
+    """Add ``slack``, ``slack_definition`` and ``sos`` for every complementarity pair of ``dual``."""
+    block = dual.block
+    pairs = {pair.key: pair for pair in dual.pairs}
+    keys = list(pairs)
+    block.slack = Var(keys, within=NonNegativeReals)
+    block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
+    block.sos = SOSConstraint(keys, rule=lambda b, k: [pairs[k].multiplier, b.slack[k]], sos=1)
+    reformulation.features.add(Feature.SOS1)
