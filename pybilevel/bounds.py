@@ -21,7 +21,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import BigMError
 from pybilevel.follower_form import FollowerForm
-from pybilevel.highs_arrays import ArrayLP
+from pybilevel.highs_arrays import ArrayLP, ArraySolution
 from pybilevel.kkt_system import ComplementarityPair, FollowerDual
 from pybilevel.structure import BilevelStructure
 
@@ -105,6 +105,24 @@ class HighPointRelaxation:
         unbounded = (pos @ ~np.isfinite(self.upper)) + (abs(neg) @ ~np.isfinite(self.lower))
         return np.where(unbounded > 0, np.inf, value)
 
+    def lp_solve(self, cost: np.ndarray) -> ArraySolution:
+        """min cost @ v over the relaxation."""
+        return self._lp.solve(cost)
+
+    def is_infeasible(self) -> bool:
+        """No point satisfies every leader and follower constraint (so no bilevel-feasible point)."""
+        return self.lp_solve(np.zeros(len(self.columns))).status == "infeasible"
+
+    def sample_points(self, count: int, seed: int) -> list[np.ndarray]:
+        """Vertices of the relaxation reached by random objective directions (bounded ones only)."""
+        rng = np.random.default_rng(seed)
+        points = []
+        for _ in range(count):
+            solution = self.lp_solve(rng.standard_normal(len(self.columns)))
+            if solution.status == "optimal":
+                points.append(solution.x)
+        return points
+
     def lp_max(self, cost: np.ndarray) -> float:
         """max cost @ v over the relaxation; inf if unbounded, -inf if infeasible."""
         solution = self._lp.solve(cost, maximize=True)
@@ -159,7 +177,7 @@ def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[flo
 
 def multiplier_bounds(
     dual: FollowerDual,
-    structure: BilevelStructure,
+    hpr: HighPointRelaxation,
     argument: float | dict | None,
     heuristic_factor: float,
     samples: int,
@@ -171,8 +189,10 @@ def multiplier_bounds(
     values: list[tuple[float, str] | None] = []
     for pair in dual.pairs:
         values.append(_user_value(pair, argument, suffix))
+    if any(v is None for v in values) and hpr.is_infeasible():
+        return [v if v is not None else (0.0, "lp") for v in values]  # any bound is valid: nothing to cut off
     if any(v is None for v in values):
-        heuristic = _sampled_multiplier_bound(form, heuristic_factor, samples, seed)
+        heuristic = _sampled_multiplier_bound(form, hpr, heuristic_factor, samples, seed)
         values = [v if v is not None else heuristic for v in values]
     return values
 
@@ -197,9 +217,17 @@ def _bigm_suffix(form: FollowerForm) -> Suffix | None:
     return suffix if isinstance(suffix, Suffix) else None
 
 
-def _sampled_multiplier_bound(form: FollowerForm, factor: float, samples: int, seed: int) -> tuple[float, str]:
-    """factor x the largest |multiplier| of the follower solved at sampled leader decisions."""
-    points = _leader_samples(form, samples, seed)
+def _sampled_multiplier_bound(
+    form: FollowerForm, hpr: HighPointRelaxation, factor: float, samples: int, seed: int
+) -> tuple[float, str]:
+    """factor x the largest |multiplier| of the follower solved at sampled leader decisions.
+
+    The leader decisions are the leader parts of random vertices of the high-point relaxation
+    (where the follower is feasible) and of the leader's bounding box.
+    """
+    x_cols = [hpr.column_of(v) for v in form.leader_variables]
+    points = [point[x_cols] for point in hpr.sample_points(samples, seed)]
+    points += _leader_box_samples(form, samples, seed)
     lp = ArrayLP(form.A_y, form.row_lower, form.row_upper, form.var_lower, form.var_upper, form.Q)
     largest, solved = 0.0, 0
     for x in points:
@@ -228,7 +256,7 @@ def _sampled_multiplier_bound(form: FollowerForm, factor: float, samples: int, s
     )
 
 
-def _leader_samples(form: FollowerForm, samples: int, seed: int) -> list[np.ndarray]:
+def _leader_box_samples(form: FollowerForm, samples: int, seed: int) -> list[np.ndarray]:
     """Leader decisions at the box centre, its corners and random points (finite bounds only)."""
     lower = np.array([_finite_or(v.lb, np.nan) for v in form.leader_variables])
     upper = np.array([_finite_or(v.ub, np.nan) for v in form.leader_variables])

@@ -8,9 +8,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
 from pyomo.common.modeling import unique_component_name
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.var import VarData
+
+from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.relational_expr import inequality
 from pyomo.environ import value
 
 from pybilevel.follower_form import FollowerClass, FollowerForm
@@ -35,7 +40,7 @@ class FollowerCertificate:
     message: str
 
 
-def certify(structure: BilevelStructure, tol: float = 1e-6) -> list[FollowerCertificate]:
+def certify(structure: BilevelStructure, tol: float = 1e-5) -> list[FollowerCertificate]:
     """Certify the solution currently loaded in the model's variables, follower by follower."""
     return [_certify_follower(structure, form, tol) for form in structure.followers]
 
@@ -48,21 +53,26 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
     linear_or_convex = form.follower_class in (FollowerClass.LP, FollowerClass.QP, FollowerClass.INTEGER)
     solver = "highs" if linear_or_convex and not form.leader_nonlinear.any() else "scip"
     with _fixed(structure.leader_variables), _kept_values(form.variables):
-        outcome = solve_model(form.follower, solver)
+        outcome = solve_model(form.follower, solver, feasibility_tol=1e-6)
         if outcome.status != "optimal":
             return FollowerCertificate(
                 name, reported, None, None, violation, leader_reported, None, False,
                 f"follower {name} re-solved with the leader fixed ended '{outcome.status}'",
             )
         optimum = float(outcome.objective)
-        gap = form.sense * (reported - optimum)  # > 0: the follower could do better
-        scale = max(1.0, abs(optimum))
-        best_leader = _best_leader_objective(structure, form, optimum, 1e-3 * tol * scale)
+        y_star = np.array([_num(v.value) for v in form.variables])
+        x_star = np.array([_num(v.value) for v in form.leader_variables])
+        best_status, best_leader = _best_leader_objective(structure, form, x_star, y_star, tol)
+    gap = form.sense * (reported - optimum)  # > 0: the follower could do better
+    scale = max(1.0, abs(optimum))
+    leader_scale = tol * max(1.0, abs(leader_reported))
     ok_gap = gap <= tol * scale
     ok_feasible = violation <= tol * max(1.0, abs(reported))
     sign = 1 if structure.leader_objective.is_minimizing() else -1
-    improvable = best_leader is not None and sign * (leader_reported - best_leader) > tol * max(1.0, abs(leader_reported))
-    passed = ok_gap and ok_feasible and not improvable
+    improvable = best_leader is not None and sign * (leader_reported - best_leader) > leader_scale
+    unattainable = best_leader is not None and sign * (best_leader - leader_reported) > leader_scale
+    checked = best_status == "optimal"
+    passed = ok_gap and ok_feasible and checked and not improvable and not unattainable
     if passed:
         message = f"follower {name}: reported response is optimal (gap {gap:.2e}) for the leader's decision"
     elif not ok_feasible:
@@ -72,29 +82,62 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
             f"follower {name}: NOT optimal for the leader's decision: reported objective {reported:.8g}, "
             f"follower optimum {optimum:.8g} (gap {gap:.3g})"
         )
-    else:
+    elif not checked:
+        message = (
+            f"follower {name}: with the leader fixed, the leader's problem over the follower's exact "
+            f"optima ended '{best_status}'"
+            + (": no follower optimum satisfies the leader's constraints at this decision" if best_status == "infeasible" else "")
+        )
+    elif improvable:
         message = (
             f"follower {name}: another follower optimum gives the leader {best_leader:.8g} "
             f"instead of {leader_reported:.8g} (the reported point is not the optimistic choice)"
         )
+    else:
+        message = (
+            f"follower {name}: the reported leader objective {leader_reported:.8g} is not attainable: "
+            f"over the follower's exact optima the leader gets at best {best_leader:.8g}"
+        )
     return FollowerCertificate(name, reported, optimum, gap, violation, leader_reported, best_leader, passed, message)
 
 
-def _best_leader_objective(structure: BilevelStructure, form: FollowerForm, optimum: float, tol: float) -> float | None:
-    """Leader's best objective over the follower's optimal set (optimistic reading), leader fixed."""
+def _best_leader_objective(
+    structure: BilevelStructure, form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, tol: float
+) -> tuple[str, float | None]:
+    """Leader's best objective over the follower's optimal set (optimistic reading), leader fixed.
+
+    For a convex QP (LP: Q = 0) every optimum y shares Q y and the linear cost g @ y with
+    g = c + C^T x (Mangasarian 1988), so the optimal set is the feasible set cut by those
+    linear equations at their values in the re-solved optimum y_star; each is kept to within a
+    tolerance scaled by its terms.
+    """
     model = structure.model
     name = unique_component_name(model, "_pybilevel_certificate")
-    if form.sense > 0:
-        model.add_component(name, Constraint(expr=form.objective.expr <= optimum + tol))
-    else:
-        model.add_component(name, Constraint(expr=form.objective.expr >= optimum - tol))
+    g = form.c + form.C.T @ x_star
+    rows = [g] + [form.Q.getrow(j).toarray().ravel() for j in np.unique(form.Q.nonzero()[0])]
+    targets = [float(r @ y_star) for r in rows]
+    width = [1e-3 * tol * max(1.0, float(np.abs(r).sum() * np.abs(y_star).max(initial=1.0))) for r in rows]
+
+    def optimal_set(block, k):
+        terms = LinearExpression(
+            constant=0.0, linear_coefs=[float(a) for a in rows[k][rows[k] != 0]],
+            linear_vars=[v for v, a in zip(form.variables, rows[k]) if a != 0],
+        )
+        return inequality(targets[k] - width[k], terms, targets[k] + width[k])
+
+    model.add_component(name, Constraint(range(len(rows)), rule=optimal_set))
     form.objective.deactivate()
     try:
-        outcome = solve_model(model, "highs" if structure.leader_class == "linear" else "scip")
-        return float(outcome.objective) if outcome.status == "optimal" else None
+        linear = structure.leader_class == "linear"
+        outcome = solve_model(model, "highs" if linear else "scip", feasibility_tol=1e-6)
+        return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
     finally:
         form.objective.activate()
         model.del_component(name)
+
+
+def _num(value) -> float:
+    return 0.0 if value is None else float(value)
 
 
 def _max_violation(form: FollowerForm) -> float:

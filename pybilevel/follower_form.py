@@ -7,7 +7,9 @@ The follower is stored in *minimisation form* whatever sense the user wrote::
             var_lower <= y <= var_upper
 
 ``h(x)`` collects leader-only nonlinear terms of a row (``leader_nonlinear`` marks those rows);
-they shift the right-hand side and never enter the follower's derivatives.
+they shift the right-hand side and never enter the follower's derivatives. A constraint on the
+follower block without follower variables restricts the leader's decision only: it is kept in
+the model as a leader constraint and is not a row of the form.
 """
 from __future__ import annotations
 
@@ -50,7 +52,8 @@ class FollowerForm:
     sense: int  # +1 if the user minimises, -1 if the user maximises
     variables: list[VarData]
     leader_variables: list[VarData]
-    constraints: list[ConstraintData]
+    constraints: list[ConstraintData]  # the rows: constraints that involve follower variables
+    leader_only_constraints: list[ConstraintData]  # on the follower block, leader variables only
     c: np.ndarray
     Q: sp.csr_matrix
     C: sp.csr_matrix
@@ -135,39 +138,37 @@ def compile_follower(
     c, Q, C = _compile_objective(objective, columns, leader, reasons, sense)
 
     a_y, a_x = _Triplets(), _Triplets()
-    n_rows = len(constraints)
-    row_lower = np.full(n_rows, -np.inf)
-    row_upper = np.full(n_rows, np.inf)
-    leader_nonlinear = np.zeros(n_rows, dtype=bool)
-    for row, con in enumerate(constraints):
+    rows: list[ConstraintData] = []
+    leader_only: list[ConstraintData] = []
+    row_lower: list[float] = []
+    row_upper: list[float] = []
+    leader_nonlinear: list[bool] = []
+    for con in constraints:
         repn = generate_standard_repn(con.body, quadratic=True, compute_values=True)
-        y_cols, y_vals, x_cols, x_vals = [], [], [], []
-        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
-            col = columns.get(var)
-            if col is None:
-                x_cols.append(leader.add(var))
-                x_vals.append(coef)
-            else:
-                y_cols.append(col)
-                y_vals.append(coef)
-        a_y.extend(row, y_cols, y_vals)
-        a_x.extend(row, x_cols, x_vals)
-        for (v1, v2), _coef in zip(repn.quadratic_vars, repn.quadratic_coefs):
-            if columns.get(v1) is None and columns.get(v2) is None:
-                leader_nonlinear[row] = True
-            else:
-                reasons.append(f"constraint {con.name} has the product {v1.name}*{v2.name}")
-        if repn.nonlinear_expr is not None:
-            if any(columns.get(v) is not None for v in repn.nonlinear_vars):
-                reasons.append(f"constraint {con.name} is nonlinear in the follower variables")
-            else:
-                leader_nonlinear[row] = True
+        y_terms = [(columns.get(v), c) for v, c in zip(repn.linear_vars, repn.linear_coefs)]
+        quadratic_y = [
+            (v1, v2) for v1, v2 in repn.quadratic_vars if columns.get(v1) is not None or columns.get(v2) is not None
+        ]
+        nonlinear_y = repn.nonlinear_expr is not None and any(columns.get(v) is not None for v in repn.nonlinear_vars)
+        if all(col is None for col, _ in y_terms) and not quadratic_y and not nonlinear_y:
+            leader_only.append(con)  # a condition on the leader's decision only: a leader constraint
+            continue
+        row = len(rows)
+        rows.append(con)
+        a_y.extend(row, [col for col, _ in y_terms if col is not None], [c for col, c in y_terms if col is not None])
+        leader_terms = [(v, c) for v, c in zip(repn.linear_vars, repn.linear_coefs) if columns.get(v) is None]
+        a_x.extend(row, [leader.add(v) for v, _ in leader_terms], [c for _, c in leader_terms])
+        reasons.extend(f"constraint {con.name} has the product {v1.name}*{v2.name}" for v1, v2 in quadratic_y)
+        if nonlinear_y:
+            reasons.append(f"constraint {con.name} is nonlinear in the follower variables")
+        leader_nonlinear.append(
+            len(repn.quadratic_vars) > len(quadratic_y) or (repn.nonlinear_expr is not None and not nonlinear_y)
+        )
         shift = float(repn.constant)
-        if con.has_lb():
-            row_lower[row] = float(con.lb) - shift
-        if con.has_ub():
-            row_upper[row] = float(con.ub) - shift
+        row_lower.append(float(con.lb) - shift if con.has_lb() else -np.inf)
+        row_upper.append(float(con.ub) - shift if con.has_ub() else np.inf)
 
+    n_rows = len(rows)
     n_y, n_x = len(columns.variables), len(leader.variables)
     integer = np.array([not v.is_continuous() for v in columns.variables], dtype=bool)
     return FollowerForm(
@@ -176,15 +177,16 @@ def compile_follower(
         sense=sense,
         variables=columns.variables,
         leader_variables=leader.variables,
-        constraints=list(constraints),
+        constraints=rows,
+        leader_only_constraints=leader_only,
         c=c,
         Q=Q,
         C=_resize(C, n_x, n_y),
         A_y=a_y.matrix((n_rows, n_y)),
         A_x=a_x.matrix((n_rows, n_x)),
-        row_lower=row_lower,
-        row_upper=row_upper,
-        leader_nonlinear=leader_nonlinear,
+        row_lower=np.array(row_lower, dtype=float),
+        row_upper=np.array(row_upper, dtype=float),
+        leader_nonlinear=np.array(leader_nonlinear, dtype=bool),
         var_lower=np.array([_bound(v.lb, -np.inf) for v in columns.variables]),
         var_upper=np.array([_bound(v.ub, np.inf) for v in columns.variables]),
         integer=integer,

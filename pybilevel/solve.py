@@ -148,7 +148,7 @@ def _status_message(status: str, outcome: SolveOutcome) -> str:
 def _diagnose_infeasible(structure: BilevelStructure, result: BilevelResult) -> tuple[str, str]:
     """Say which part is infeasible: the constraints themselves, or the follower's optimality."""
     hpr = HighPointRelaxation(structure)
-    relaxed = hpr._lp.solve(np.zeros(len(hpr.columns)))
+    relaxed = hpr.lp_solve(np.zeros(len(hpr.columns)))
     if relaxed.status == "infeasible":
         return Status.INFEASIBLE, (
             "the leader's and follower's constraints have no common point (the high-point "

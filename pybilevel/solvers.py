@@ -43,8 +43,17 @@ def choose_solver(features: set[str]) -> tuple[str, str]:
     return "highs", f"HiGHS for the {kind}"
 
 
-def solve_model(model: BlockData, solver: str, time_limit: float | None = None, mip_gap: float = 1e-9) -> SolveOutcome:
-    """Solve ``model`` with an embedded solver and load its solution into the variables."""
+def solve_model(
+    model: BlockData,
+    solver: str,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-9,
+    feasibility_tol: float | None = None,
+) -> SolveOutcome:
+    """Solve ``model`` with an embedded solver and load its solution into the variables.
+
+    A failure inside the solver (numerical trouble) comes back as status ``"error"``.
+    """
     if solver not in SOLVERS:
         raise SolverUnavailableError(f"unknown solver '{solver}'; choose one of {sorted(SOLVERS)}.")
     opt = SolverFactory(SOLVERS[solver])
@@ -56,12 +65,19 @@ def solve_model(model: BlockData, solver: str, time_limit: float | None = None, 
         options["time_limit"] = time_limit
     if solver == "highs":
         options["solver_options"] = {"mip_rel_gap": mip_gap}
+        if feasibility_tol is not None:
+            options["solver_options"]["primal_feasibility_tolerance"] = feasibility_tol
     else:
         options["rel_gap"] = mip_gap
         # SCIP's log through Pyomo's fd capture can block the solve (seen on a 10-arc model)
         options["solver_options"] = {"display/verblevel": 0}
+        if feasibility_tol is not None:
+            options["solver_options"]["numerics/feastol"] = feasibility_tol
     start = time.perf_counter()
-    results = opt.solve(model, **options)
+    try:
+        results = opt.solve(model, **options)
+    except Exception as exc:  # noqa: BLE001  (the solver's own failure, reported as a status)
+        return SolveOutcome(solver, "error", f"{type(exc).__name__}: {exc}", None, None, False, time.perf_counter() - start)
     seconds = time.perf_counter() - start
     has_solution = results.incumbent_objective is not None
     if has_solution:

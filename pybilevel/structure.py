@@ -121,6 +121,7 @@ def analyze(model: BlockData) -> BilevelStructure:
 
     leader_objective = _single_objective(model, f"leader model {model.name}", exclude=followers)
     leader_constraints = _active_constraints(model, exclude=followers)
+    leader_constraints += [con for form in forms for con in form.leader_only_constraints]
     follower_vars = ComponentSet(owner)
     leader_variables = _leader_variables(leader_objective, leader_constraints, forms, follower_vars)
     leader_class, convex = _classify_leader(leader_objective, leader_constraints)

@@ -68,7 +68,9 @@ def _solve(c, P, A_ub, b_ub, A_eq, b_eq, lb, ub) -> _Solution:
                       bounds=list(zip(lb, ub)), method="highs")
         if res.status == 0:
             return _Solution("optimal", float(res.fun), res.x)
-        return _Solution("unbounded" if res.status == 3 else "infeasible")
+        if res.status in (2, 3):
+            return _Solution("infeasible" if res.status == 2 else "unbounded")
+        raise RuntimeError(f"linprog failed: {res.message}")
     n = len(c)
     A = np.vstack([A_ub, A_eq])
     lp = highspy.HighsLp()
@@ -87,17 +89,23 @@ def _solve(c, P, A_ub, b_ub, A_eq, b_eq, lb, ub) -> _Solution:
     model.lp_, model.hessian_ = lp, hess
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    # HiGHS's default QP regularisation made its active-set method cycle on KKT
+    # patterns with a semidefinite Hessian (multiplier columns have no curvature).
+    h.setOptionValue("qp_regularization_value", 0.0)
+    h.setOptionValue("time_limit", 60.0)
     h.passModel(model)
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
         z = np.array(h.getSolution().col_value)
         return _Solution("optimal", float(c @ z + 0.5 * z @ P @ z), z)
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return _Solution("infeasible")
     if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         # HiGHS may not separate the two; an LP feasibility check decides.
         feas = _solve(np.zeros(n), None, A_ub, b_ub, A_eq, b_eq, lb, ub)
         return _Solution("unbounded" if feas.status == "optimal" else "infeasible")
-    return _Solution("infeasible")
+    raise RuntimeError(f"HiGHS QP ended with status {status}")
 
 
 @dataclass
@@ -168,7 +176,7 @@ class TinyBilevel:
     def _lsign(self) -> float:
         return -1.0 if self.leader_max else 1.0
 
-    def _follower_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def follower_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Follower inequalities with the finite y bounds appended as rows."""
         eye = np.eye(self.n_y)
         lo, hi = np.isfinite(self.y_lb), np.isfinite(self.y_ub)
@@ -196,7 +204,7 @@ class TinyBilevel:
     def solve_follower(self, x: np.ndarray) -> tuple[float, np.ndarray] | None:
         """Follower optimum (value in its own sense, y) at fixed x; None if no optimum."""
         x = np.asarray(x, dtype=float)
-        A, B, b = self._follower_rows()
+        A, B, b = self.follower_rows()
         fs = self._fsign
         sol = _solve(fs * (self.d + x @ self.D), fs * self.Q, B, b - A @ x, self.Be,
                      self.be - self.Ae @ x, self.y_lb, self.y_ub)
@@ -207,7 +215,7 @@ class TinyBilevel:
     def is_follower_optimal(self, x: np.ndarray, y: np.ndarray, tol: float = 1e-6) -> bool:
         """y is feasible for the follower at x and within tol of its optimum."""
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        A, B, b = self._follower_rows()
+        A, B, b = self.follower_rows()
         if np.any(A @ x + B @ y > b + tol) or np.any(np.abs(self.Ae @ x + self.Be @ y - self.be) > tol):
             return False
         best = self.solve_follower(x)
@@ -220,7 +228,7 @@ class TinyBilevel:
     def _kkt_data(self):
         """Constraint data of the KKT system in z = [x, y, lam, mu]."""
         nx, ny = self.n_x, self.n_y
-        A, B, b = self._follower_rows()
+        A, B, b = self.follower_rows()
         mi, me, mg, mge = len(b), len(self.be), len(self.g), len(self.ge)
         n = nx + ny + mi + me
         fs = self._fsign
@@ -313,28 +321,28 @@ def random_tiny_bilevel(seed: int, n_x: int = 2, n_y: int = 2, m: int = 3,
                         coupling: bool = False, box: float = 3.0) -> TinyBilevel:
     """A random feasible, bounded LP-LP instance with x in [0, box]^n_x.
 
-    ``b`` is chosen so that y = 0 is follower-feasible for every x in the box and
-    one extra row with positive coefficients bounds y, so the follower always has
-    an optimum. Costs are random floats, so follower ties have probability zero.
-    With ``coupling`` a leader row in (x, y) is added that holds at one bilevel
-    feasible point (the box centre with a follower-optimal y), keeping feasibility.
+    ``m`` random integer rows plus one row with positive y coefficients, which with
+    y >= 0 bounds y. Draws are repeated until the follower is feasible at every box
+    corner, hence (its feasible x form a convex set) on the whole box, so it always has
+    an optimum. Costs are random reals, so follower ties have probability zero. With
+    ``coupling`` a leader row in (x, y) is added that holds at the box centre with the
+    follower's answer there, which keeps the bilevel problem feasible.
     """
     rng = np.random.default_rng(seed)
-    A = rng.integers(-4, 5, size=(m, n_x)).astype(float)
-    B = rng.integers(-4, 5, size=(m, n_y)).astype(float)
-    b = np.maximum(A, 0).sum(axis=1) * box + rng.uniform(0.5, 4.0, size=m)
-    A = np.vstack([A, rng.uniform(0, 1, size=(1, n_x))])
-    B = np.vstack([B, rng.uniform(0.5, 2.0, size=(1, n_y))])
-    b = np.concatenate([b, [A[-1].sum() * box + rng.uniform(1.0, 5.0)]])
-    tiny = TinyBilevel(cx=rng.uniform(-3, 3, n_x), cy=rng.uniform(-3, 3, n_y), A=A, B=B, b=b,
-                       d=rng.uniform(-3, 3, n_y), x_lb=np.zeros(n_x), x_ub=np.full(n_x, box))
+    corners = [np.array(c) for c in product((0.0, box), repeat=n_x)]
+    while True:
+        A = np.vstack([rng.integers(-4, 5, size=(m, n_x)), rng.uniform(0, 1, size=(1, n_x))])
+        B = np.vstack([rng.integers(-4, 5, size=(m, n_y)), rng.uniform(0.5, 2.0, size=(1, n_y))])
+        b = np.concatenate([rng.uniform(0.0, 6.0, size=m), [A[-1].sum() * box + rng.uniform(1.0, 5.0)]])
+        tiny = TinyBilevel(cx=rng.uniform(-1, 1, n_x), cy=rng.uniform(-3, 3, n_y), A=A, B=B, b=b,
+                           d=rng.uniform(-3, 3, n_y), x_lb=np.zeros(n_x), x_ub=np.full(n_x, box))
+        if all(tiny.solve_follower(c) is not None for c in corners):
+            break
     if coupling:
         x0 = np.full(n_x, box / 2)
         _, y0 = tiny.solve_follower(x0)
-        gx, gy = rng.uniform(-2, 2, n_x), rng.uniform(-2, 2, n_y)
-        tiny = TinyBilevel(cx=tiny.cx, cy=tiny.cy, A=A, B=B, b=b, d=tiny.d, x_lb=tiny.x_lb,
-                           x_ub=tiny.x_ub, Gx=gx[None, :], Gy=gy[None, :],
-                           g=np.array([gx @ x0 + gy @ y0 + rng.uniform(0.0, 1.0)]))
+        tiny.Gx, tiny.Gy = rng.uniform(-2, 2, (1, n_x)), rng.uniform(-2, 2, (1, n_y))
+        tiny.g = tiny.Gx @ x0 + tiny.Gy @ y0 + rng.uniform(0.0, 1.0)
     return tiny
 
 

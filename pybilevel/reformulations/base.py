@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyomo.common.config import ConfigDict
+from pyomo.common.config import ConfigDict, ConfigValue
 from pyomo.common.modeling import unique_component_name
 from pyomo.core.base.block import Block, BlockData
 from pyomo.core.base.objective import ObjectiveData
@@ -15,7 +15,14 @@ from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.kkt_system import FollowerDual, build_follower_dual
 from pybilevel.structure import BilevelStructure, analyze
 
-__all__ = ["Feature", "Reformulation", "BilevelTransformation", "KKT_CLASSES", "find_reformulation"]
+__all__ = [
+    "Feature",
+    "Reformulation",
+    "BilevelTransformation",
+    "KKT_CLASSES",
+    "declare_multiplier_bound_options",
+    "find_reformulation",
+]
 
 #: follower classes whose KKT conditions are necessary and sufficient
 KKT_CLASSES = (FollowerClass.LP, FollowerClass.QP)
@@ -125,6 +132,41 @@ class BilevelTransformation(Transformation):
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         raise NotImplementedError
+
+
+def _dual_bound(value):
+    if value is None or isinstance(value, (dict, int, float)):
+        return value
+    if hasattr(value, "items"):  # ComponentMap
+        return dict(value.items())
+    raise ValueError("dual_bound must be a number or a dict {constraint or variable: bound}")
+
+
+def declare_multiplier_bound_options(config: ConfigDict) -> ConfigDict:
+    """The options that set bounds on follower multipliers (see :mod:`pybilevel.bounds`)."""
+    config.declare(
+        "dual_bound",
+        ConfigValue(
+            default=None,
+            domain=_dual_bound,
+            description="bound on follower multipliers: one number for all, or a dict keyed by "
+            "follower constraint / variable (or its name); overrides a BigM Suffix",
+        ),
+    )
+    config.declare(
+        "heuristic_factor",
+        ConfigValue(
+            default=10.0,
+            domain=float,
+            description="safety factor of the sampled-multiplier heuristic, used for multipliers "
+            "with no dual_bound argument and no BigM Suffix entry",
+        ),
+    )
+    config.declare(
+        "heuristic_samples",
+        ConfigValue(default=5, domain=int, description="random leader decisions the heuristic samples"),
+    )
+    return config
 
 
 def refusal_message(form: FollowerForm, method: str) -> str:

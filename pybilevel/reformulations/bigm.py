@@ -1,7 +1,6 @@
 """``bilevel.bigm``: Fortuny-Amat & McCarl (1981) big-M MILP of the follower's KKT conditions."""
 from __future__ import annotations
 
-from pyomo.common.config import ConfigValue
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.set_types import Binary
 from pyomo.core.base.transformation import TransformationFactory
@@ -9,17 +8,14 @@ from pyomo.core.base.var import Var
 
 from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds, slack_bounds
 from pybilevel.kkt_system import FollowerDual
-from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
+from pybilevel.reformulations.base import (
+    BilevelTransformation,
+    Feature,
+    Reformulation,
+    declare_multiplier_bound_options,
+)
 
 __all__ = ["BigMTransformation", "reached_bigm"]
-
-
-def _dual_bound(value):
-    if value is None or isinstance(value, dict) or isinstance(value, (int, float)):
-        return value
-    if hasattr(value, "items"):  # ComponentMap
-        return dict(value.items())
-    raise ValueError("dual_bound must be a number or a dict {constraint or variable: bound}")
 
 
 @TransformationFactory.register(
@@ -36,35 +32,13 @@ class BigMTransformation(BilevelTransformation):
     """
 
     method = "bigm"
-    CONFIG = BilevelTransformation.CONFIG()
-    CONFIG.declare(
-        "dual_bound",
-        ConfigValue(
-            default=None,
-            domain=_dual_bound,
-            description="bound on follower multipliers: one number for all, or a dict keyed by "
-            "follower constraint / variable (or its name); overrides a BigM Suffix",
-        ),
-    )
-    CONFIG.declare(
-        "heuristic_factor",
-        ConfigValue(
-            default=10.0,
-            domain=float,
-            description="safety factor of the sampled-multiplier heuristic, used for multipliers "
-            "with no dual_bound argument and no BigM Suffix entry",
-        ),
-    )
-    CONFIG.declare(
-        "heuristic_samples",
-        ConfigValue(default=5, domain=int, description="random leader decisions the heuristic samples"),
-    )
+    CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         hpr = HighPointRelaxation(reformulation.structure)
         slack_m = slack_bounds(dual, hpr)
         mult_m = multiplier_bounds(
-            dual, reformulation.structure, config.dual_bound, config.heuristic_factor, config.heuristic_samples
+            dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples
         )
         name = dual.form.follower.name
         pairs = {pair.key: pair for pair in dual.pairs}

@@ -9,7 +9,13 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from pybilevel.errors import MethodRefusedError
 from pybilevel.follower_form import FollowerForm
 from pybilevel.kkt_system import FollowerDual
-from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
+from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds
+from pybilevel.reformulations.base import (
+    BilevelTransformation,
+    Feature,
+    Reformulation,
+    declare_multiplier_bound_options,
+)
 
 __all__ = ["StrongDualityTransformation"]
 
@@ -26,6 +32,7 @@ class StrongDualityTransformation(BilevelTransformation):
     constraint bilinear; the single-level model is then solved by SCIP."""
 
     method = "strong_duality"
+    CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
 
     def accepts_follower(self, form: FollowerForm) -> None:
         super().accepts_follower(form)
@@ -47,6 +54,26 @@ class StrongDualityTransformation(BilevelTransformation):
         dual.block.strong_duality = Constraint(expr=primal - dual_objective <= 0)
         if form.Q.nnz or form.C.nnz or form.A_x.nnz:
             reformulation.features.add(Feature.BILINEAR)
+            _bound_multipliers(dual, reformulation, config)
+
+
+def _bound_multipliers(dual: FollowerDual, reformulation: Reformulation, config) -> None:
+    """Give every multiplier an upper bound, so products with leader variables stay bounded.
+
+    Unbounded multipliers let a global solver pair a huge multiplier with a slack inside its
+    feasibility tolerance (seen: 2e8 x 1e-8 on Bard & Falk 1982 Ex. 2) and make spatial
+    branch-and-bound slow. The bounds come from the same sources as big-M values.
+    """
+    hpr = HighPointRelaxation(reformulation.structure)
+    bounds = multiplier_bounds(dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples)
+    name = dual.form.follower.name
+    for pair, (value, source) in zip(dual.pairs, bounds):
+        pair.multiplier.setub(value)
+        reformulation.bigm.append(BigMValue(name, pair.key, "multiplier", value, source))
+    equal_bound = max((value for value, _ in bounds), default=None)
+    for var in dual.block.dual_equal.values():  # free multipliers: the largest bound, both ways
+        var.setlb(-equal_bound)
+        var.setub(equal_bound)
 
 
 def _quadratic_form(Q, variables) -> object:
