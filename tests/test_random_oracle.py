@@ -1,0 +1,42 @@
+"""Random small LP-LP instances: every method against the brute-force KKT enumeration oracle."""
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+import pybilevel as bl
+from oracle import TinyBilevel, random_tiny_bilevel
+
+
+def to_pyomo(tiny: TinyBilevel) -> pyo.ConcreteModel:
+    """The matrix instance written with the user API (x in its box, y >= 0, <= rows)."""
+    m = pyo.ConcreteModel()
+    X, Y = range(tiny.n_x), range(tiny.n_y)
+    m.x = pyo.Var(X, bounds=lambda _, i: (tiny.x_lb[i], tiny.x_ub[i]))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(Y, within=pyo.NonNegativeReals)
+    m.f.rows = pyo.Constraint(
+        range(len(tiny.b)),
+        rule=lambda b, r: sum(tiny.A[r, i] * m.x[i] for i in X) + sum(tiny.B[r, j] * b.y[j] for j in Y) <= tiny.b[r],
+    )
+    m.f.obj = pyo.Objective(expr=sum(tiny.d[j] * m.f.y[j] for j in Y))
+    m.coupling = pyo.Constraint(
+        range(len(tiny.g)),
+        rule=lambda _, r: sum(tiny.Gx[r, i] * m.x[i] for i in X) + sum(tiny.Gy[r, j] * m.f.y[j] for j in Y) <= tiny.g[r],
+    )
+    m.obj = pyo.Objective(expr=sum(tiny.cx[i] * m.x[i] for i in X) + sum(tiny.cy[j] * m.f.y[j] for j in Y))
+    return m
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_instance_matches_enumeration(seed):
+    tiny = random_tiny_bilevel(seed, n_x=2, n_y=3, m=3, coupling=seed % 2 == 1)
+    reference = tiny.solve_by_enumeration()
+    assert reference is not None
+    expected, _, _ = reference
+    for method in bl.METHODS:
+        res = bl.solve(to_pyomo(tiny), method=method, time_limit=30)
+        assert res.ok, (method, res.status, res.message)
+        assert res.leader_objective == pytest.approx(expected, abs=1e-5 * max(1.0, abs(expected))), method
+        x = np.array([res.leader[f"x[{i}]"] for i in range(tiny.n_x)])
+        y = np.array([res.follower["f"][f"f.y[{j}]"] for j in range(tiny.n_y)])
+        assert tiny.is_follower_optimal(x, y, tol=1e-5), method  # the oracle's own follower check
