@@ -4,18 +4,18 @@ from __future__ import annotations
 import pybilevel as bl
 from problem_library import LibraryProblem
 
-#: (problem, method) pairs whose weakness is known and documented; the test checks the exact outcome
+#: (problem, method) pairs whose weakness is known and documented: the outcomes the test accepts
 KNOWN_OUTCOMES = {
     ("shimizu_aiyoshi1981_ex1", "strong_duality"): (
-        "uncertified",
+        {"uncertified"},
         "the QP follower's duality-gap constraint is flat near the optimum, so SCIP's 1e-6 feasibility "
         "tolerance lets x drift to 9.9994 < 10, where no exact follower optimum meets the leader's "
         "y <= x; the certificate catches it",
     ),
     ("bard1983", "strong_duality"): (
-        "limit",
-        "SCIP finds the optimum 41.2 (certified) but does not close the bilinear relaxation's gap "
-        "within the time limit",
+        {"solved", "limit"},
+        "SCIP finds the optimum 41.2 (certified) but may not close the bilinear relaxation's gap "
+        "within the time limit (20-35 s on 2 cores); either way the value must be right",
     ),
 }
 
