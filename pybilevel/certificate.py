@@ -62,10 +62,11 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
         optimum = float(outcome.objective)
         y_star = np.array([_num(v.value) for v in form.variables])
         x_star = np.array([_num(v.value) for v in form.leader_variables])
-        best_status, best_leader = _best_leader_objective(structure, form, x_star, y_star, tol)
+        optimal_set, leeway = _optimal_set(form, x_star, y_star, optimum, tol)
+        best_status, best_leader = _best_leader_objective(structure, form, optimal_set)
     gap = form.sense * (reported - optimum)  # > 0: the follower could do better
     scale = max(1.0, abs(optimum))
-    leader_scale = tol * max(1.0, abs(leader_reported))
+    leader_scale = leeway * max(1.0, abs(leader_reported))
     ok_gap = gap <= tol * scale
     ok_feasible = violation <= tol * max(1.0, abs(reported))
     sign = 1 if structure.leader_objective.is_minimizing() else -1
@@ -102,38 +103,51 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
 
 
 def _best_leader_objective(
-    structure: BilevelStructure, form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, tol: float
+    structure: BilevelStructure, form: FollowerForm, optimal_set: Constraint
 ) -> tuple[str, float | None]:
-    """Leader's best objective over the follower's optimal set (optimistic reading), leader fixed.
-
-    For a convex QP (LP: Q = 0) every optimum y shares Q y and the linear cost g @ y with
-    g = c + C^T x (Mangasarian 1988), so the optimal set is the feasible set cut by those
-    linear equations at their values in the re-solved optimum y_star; each is kept to within a
-    tolerance scaled by its terms.
-    """
+    """Leader's best objective over the follower's optimal set (optimistic reading), leader fixed."""
     model = structure.model
     name = unique_component_name(model, "_pybilevel_certificate")
-    g = form.c + form.C.T @ x_star
-    rows = [g] + [form.Q.getrow(j).toarray().ravel() for j in np.unique(form.Q.nonzero()[0])]
-    targets = [float(r @ y_star) for r in rows]
-    width = [1e-3 * tol * max(1.0, float(np.abs(r).sum() * np.abs(y_star).max(initial=1.0))) for r in rows]
-
-    def optimal_set(block, k):
-        terms = LinearExpression(
-            constant=0.0, linear_coefs=[float(a) for a in rows[k][rows[k] != 0]],
-            linear_vars=[v for v, a in zip(form.variables, rows[k]) if a != 0],
-        )
-        return inequality(targets[k] - width[k], terms, targets[k] + width[k])
-
-    model.add_component(name, Constraint(range(len(rows)), rule=optimal_set))
+    model.add_component(name, optimal_set)
     form.objective.deactivate()
     try:
-        linear = structure.leader_class == "linear"
+        linear = structure.leader_class == "linear" and not form.is_nonlinear
         outcome = solve_model(model, "highs" if linear else "scip", feasibility_tol=1e-6)
         return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
     finally:
         form.objective.activate()
         model.del_component(name)
+
+
+def _optimal_set(form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, optimum: float, tol: float) -> tuple[Constraint, float]:
+    """Constraints that cut the follower's feasible set down to its optimal set, and the leader
+    objective's relative leeway that their tolerance implies.
+
+    For a convex QP (LP: Q = 0) every optimum y shares Q y and the linear cost g @ y with
+    g = c + C^T x (Mangasarian 1988), so the optimal set is cut by those linear equations at
+    their values in the re-solved optimum y_star, each kept to a tolerance scaled by its terms.
+    For a convex NLP the cut is ``objective <= optimum + slack``; a slack s moves y by O(sqrt(s)),
+    hence a leeway of that order.
+    """
+    if form.is_nonlinear:
+        slack = 1e-3 * tol * max(1.0, abs(optimum))
+        expr = form.sense * form.objective.expr <= form.sense * optimum + slack
+        return Constraint(expr=expr), 10 * (1e-3 * tol) ** 0.5
+    g = form.c + form.C.T @ x_star
+    rows = [g] + [form.Q.getrow(j).toarray().ravel() for j in np.unique(form.Q.nonzero()[0])]
+    targets = [float(r @ y_star) for r in rows]
+    width = [1e-3 * tol * max(1.0, float(np.abs(r).sum() * np.abs(y_star).max(initial=1.0))) for r in rows]
+
+    def cut(_block, k):
+        used = rows[k] != 0
+        terms = LinearExpression(
+            constant=0.0,
+            linear_coefs=[float(a) for a in rows[k][used]],
+            linear_vars=[v for v, keep in zip(form.variables, used) if keep],
+        )
+        return inequality(targets[k] - width[k], terms, targets[k] + width[k])
+
+    return Constraint(range(len(rows)), rule=cut), tol
 
 
 def _num(value) -> float:

@@ -40,7 +40,8 @@ class FollowerClass:
     QP = "convex QP"
     NONCONVEX_QP = "nonconvex QP"
     INTEGER = "integer"
-    NONLINEAR = "nonlinear"
+    CONVEX_NLP = "convex NLP"
+    NONCONVEX_NLP = "nonconvex NLP"
 
 
 @dataclass
@@ -66,7 +67,9 @@ class FollowerForm:
     var_upper: np.ndarray
     integer: np.ndarray
     follower_class: str
-    reasons: list[str] = field(default_factory=list)  # why the class is not LP
+    objective_nonlinear: object = None  # min-form objective terms beyond quadratic that involve y
+    row_nonlinear: dict[int, object] = field(default_factory=dict)  # row -> its terms nonlinear in y
+    reasons: list[str] = field(default_factory=list)  # what makes the class what it is
 
     @property
     def n_variables(self) -> int:
@@ -84,6 +87,11 @@ class FollowerForm:
     @property
     def has_leader_in_rows(self) -> bool:
         return self.A_x.nnz > 0 or bool(self.leader_nonlinear.any())
+
+    @property
+    def is_nonlinear(self) -> bool:
+        """Whether some term beyond the arrays (c, Q, C, A_y) involves the follower variables."""
+        return self.objective_nonlinear is not None or bool(self.row_nonlinear)
 
 
 class _Columns:
@@ -135,7 +143,8 @@ def compile_follower(
     reasons: list[str] = []
     sense = 1 if objective.is_minimizing() else -1
 
-    c, Q, C = _compile_objective(objective, columns, leader, reasons, sense)
+    c, Q, C, objective_nonlinear = _compile_objective(objective, columns, leader, reasons, sense)
+    row_nonlinear: dict[int, object] = {}
 
     a_y, a_x = _Triplets(), _Triplets()
     rows: list[ConstraintData] = []
@@ -158,9 +167,13 @@ def compile_follower(
         a_y.extend(row, [col for col, _ in y_terms if col is not None], [c for col, c in y_terms if col is not None])
         leader_terms = [(v, c) for v, c in zip(repn.linear_vars, repn.linear_coefs) if columns.get(v) is None]
         a_x.extend(row, [leader.add(v) for v, _ in leader_terms], [c for _, c in leader_terms])
-        reasons.extend(f"constraint {con.name} has the product {v1.name}*{v2.name}" for v1, v2 in quadratic_y)
-        if nonlinear_y:
+        if quadratic_y or nonlinear_y:
             reasons.append(f"constraint {con.name} is nonlinear in the follower variables")
+            row_nonlinear[row] = sum(
+                coef * v1 * v2
+                for (v1, v2), coef in zip(repn.quadratic_vars, repn.quadratic_coefs)
+                if columns.get(v1) is not None or columns.get(v2) is not None
+            ) + (repn.nonlinear_expr if nonlinear_y else 0)
         leader_nonlinear.append(
             len(repn.quadratic_vars) > len(quadratic_y) or (repn.nonlinear_expr is not None and not nonlinear_y)
         )
@@ -171,7 +184,7 @@ def compile_follower(
     n_rows = len(rows)
     n_y, n_x = len(columns.variables), len(leader.variables)
     integer = np.array([not v.is_continuous() for v in columns.variables], dtype=bool)
-    return FollowerForm(
+    form = FollowerForm(
         follower=follower,
         objective=objective,
         sense=sense,
@@ -190,9 +203,13 @@ def compile_follower(
         var_lower=np.array([_bound(v.lb, -np.inf) for v in columns.variables]),
         var_upper=np.array([_bound(v.ub, np.inf) for v in columns.variables]),
         integer=integer,
-        follower_class=_classify(Q, integer, reasons),
+        follower_class=FollowerClass.LP,
+        objective_nonlinear=objective_nonlinear,
+        row_nonlinear=row_nonlinear,
         reasons=reasons,
     )
+    form.follower_class = _classify(form)
+    return form
 
 
 def _compile_objective(
@@ -201,8 +218,8 @@ def _compile_objective(
     leader: _Columns,
     reasons: list[str],
     sense: int,
-) -> tuple[np.ndarray, sp.csr_matrix, sp.coo_matrix]:
-    """Linear, quadratic and leader-coupling parts of the objective, in minimisation form."""
+) -> tuple[np.ndarray, sp.csr_matrix, sp.coo_matrix, object]:
+    """Linear, quadratic, leader-coupling and nonlinear parts of the objective, in minimisation form."""
     n_y = len(columns.variables)
     repn = generate_standard_repn(objective.expr, quadratic=True, compute_values=True)
     c = np.zeros(n_y)
@@ -220,13 +237,13 @@ def _compile_objective(
             c_rows.append(leader.add(v2)), c_cols.append(i), c_vals.append(sense * coef)
         elif j is not None:
             c_rows.append(leader.add(v1)), c_cols.append(j), c_vals.append(sense * coef)
-    if repn.nonlinear_expr is not None and any(
-        columns.get(v) is not None for v in repn.nonlinear_vars
-    ):
+    nonlinear = None
+    if repn.nonlinear_expr is not None and any(columns.get(v) is not None for v in repn.nonlinear_vars):
         reasons.append(f"objective {objective.name} is nonlinear beyond quadratic in the follower variables")
+        nonlinear = sense * repn.nonlinear_expr
     Q = symmetric_hessian(q_entries, n_y, sense)
     C = sp.coo_matrix((c_vals, (c_rows, c_cols)), shape=(max(c_rows, default=-1) + 1, n_y))
-    return c, Q, C
+    return c, Q, C, nonlinear
 
 
 def _resize(matrix: sp.coo_matrix, n_rows: int, n_cols: int) -> sp.csr_matrix:
@@ -239,14 +256,18 @@ def _bound(value, default: float) -> float:
     return default if value is None else float(value)
 
 
-def _classify(Q: sp.csr_matrix, integer: np.ndarray, reasons: list[str]) -> str:
-    if reasons:
-        return FollowerClass.NONLINEAR
-    if integer.any():
+def _classify(form: FollowerForm) -> str:
+    if form.integer.any():
         return FollowerClass.INTEGER
-    if Q.nnz == 0:
+    if form.is_nonlinear:
+        from pybilevel.convexity import nonconvexities  # noqa: PLC0415  (needs the form built)
+
+        found = nonconvexities(form)
+        form.reasons.extend(found)
+        return FollowerClass.NONCONVEX_NLP if found else FollowerClass.CONVEX_NLP
+    if form.Q.nnz == 0:
         return FollowerClass.LP
-    return FollowerClass.QP if is_positive_semidefinite(Q) else FollowerClass.NONCONVEX_QP
+    return FollowerClass.QP if is_positive_semidefinite(form.Q) else FollowerClass.NONCONVEX_QP
 
 
 def symmetric_hessian(entries: list[tuple[int, int, float]], n: int, sign: int) -> sp.csr_matrix:

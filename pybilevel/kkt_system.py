@@ -17,7 +17,9 @@ from pyomo.core.base.component import ComponentData
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.set_types import NonNegativeReals, Reals
 from pyomo.core.base.var import Var, VarData
+from pyomo.core.expr.calculus.derivatives import differentiate
 from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.visitor import identify_variables
 
 from pybilevel.follower_form import FollowerForm
 
@@ -134,4 +136,28 @@ def _stationarity_expressions(form: FollowerForm, dual: FollowerDual) -> dict[st
         expressions[var.name] = LinearExpression(
             constant=float(form.c[j]), linear_coefs=coefs, linear_vars=variables
         )
+    for j, terms in _nonlinear_gradient_terms(form, dual).items():
+        name = form.variables[j].name
+        expressions[name] = expressions[name] + sum(terms)
     return expressions
+
+
+def _nonlinear_gradient_terms(form: FollowerForm, dual: FollowerDual) -> dict[int, list]:
+    """Column -> the Lagrangian-gradient terms of the follower's nonlinear parts (Pyomo derivatives)."""
+    columns = {id(v): j for j, v in enumerate(form.variables)}
+    terms: dict[int, list] = {}
+    if form.objective_nonlinear is not None:
+        for j, derivative in _gradient(form.objective_nonlinear, columns):
+            terms.setdefault(j, []).append(derivative)
+    for row, expr in form.row_nonlinear.items():
+        for j, derivative in _gradient(expr, columns):
+            for mult, sign in dual.row_multipliers[row]:
+                terms.setdefault(j, []).append(-sign * mult * derivative)
+    return terms
+
+
+def _gradient(expr, columns: dict[int, int]) -> list[tuple[int, object]]:
+    """(column, d expr / d y_column) for the follower variables in expr."""
+    wrt = [v for v in identify_variables(expr, include_fixed=False) if id(v) in columns]
+    derivatives = differentiate(expr, wrt_list=wrt, mode=differentiate.Modes.reverse_symbolic)
+    return [(columns[id(v)], d) for v, d in zip(wrt, derivatives)]

@@ -6,13 +6,10 @@ from library_run import KNOWN_OUTCOMES, classify
 from problem_library import PROBLEMS
 
 
-def cases():
-    for problem in PROBLEMS:
-        for method in bl.METHODS:
-            yield pytest.param(problem, method, id=f"{problem.name}-{method}")
+CASES = [pytest.param(p, m, id=f"{p.name}-{m}") for p in PROBLEMS for m in bl.METHODS]
 
 
-@pytest.mark.parametrize("problem, method", cases())
+@pytest.mark.parametrize("problem, method", CASES)
 def test_published_optimum(problem, method):
     outcome, res, detail = classify(problem, method)
     expected, _reason = KNOWN_OUTCOMES.get((problem.name, method), ({"solved"}, ""))

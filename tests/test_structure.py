@@ -55,7 +55,8 @@ def test_external_follower_variable_and_indexed_followers():
         (lambda m: setattr(m.f, "obj", pyo.Objective(expr=m.f.y[1] + m.f.y[2])), FollowerClass.LP),
         (lambda m: setattr(m.f, "obj", pyo.Objective(expr=(m.f.y[1] - m.f.y[2]) ** 2 + m.f.y[1])), FollowerClass.QP),
         (lambda m: setattr(m.f, "obj", pyo.Objective(expr=m.f.y[1] * m.f.y[2])), FollowerClass.NONCONVEX_QP),
-        (lambda m: setattr(m.f, "obj", pyo.Objective(expr=pyo.exp(m.f.y[1]))), FollowerClass.NONLINEAR),
+        (lambda m: setattr(m.f, "obj", pyo.Objective(expr=pyo.exp(m.f.y[1]))), FollowerClass.CONVEX_NLP),
+        (lambda m: setattr(m.f, "obj", pyo.Objective(expr=pyo.sin(m.f.y[1]))), FollowerClass.NONCONVEX_NLP),
     ],
 )
 def test_follower_class(make_follower, cls):
@@ -77,7 +78,7 @@ def test_integer_follower_class():
     "objective, words",
     [
         (lambda m: m.f.y[1] * m.f.y[2], "not positive semidefinite"),
-        (lambda m: pyo.exp(m.f.y[1]), "LP and convex-QP followers only"),
+        (lambda m: pyo.cos(m.f.y[1]) + m.f.y[2], "a KKT point of a nonconvex follower need not be its optimum"),
     ],
 )
 def test_refusals_name_the_follower_and_the_reason(method, objective, words):
@@ -164,3 +165,11 @@ def test_nested_follower_refused():
     m.f.inner.obj = pyo.Objective(expr=m.x)
     with pytest.raises(bl.StructureError, match="trilevel"):
         bl.analyze(m)
+
+
+@pytest.mark.parametrize("method", ["bigm", "strong_duality"])
+def test_convex_nlp_refused_by_array_methods_with_the_alternatives(method):
+    m = base_model()
+    m.f.obj = pyo.Objective(expr=pyo.exp(m.f.y[1]) - m.f.y[2])
+    with pytest.raises(bl.MethodRefusedError, match="convex NLP.*use method 'sos1' or 'kkt'.*'regularized'"):
+        bl.solve(m, method=method)

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: follower classes whose KKT conditions are necessary and sufficient
-KKT_CLASSES = (FollowerClass.LP, FollowerClass.QP)
+KKT_CLASSES = (FollowerClass.LP, FollowerClass.QP, FollowerClass.CONVEX_NLP)
 BLOCK_PREFIX = "_pybilevel_"
 
 
@@ -103,7 +103,7 @@ class BilevelTransformation(Transformation):
                 dual = build_follower_dual(form, block)
                 reformulation.duals.append(dual)
                 self.add_follower(dual, reformulation, config)
-                if form.leader_nonlinear.any():
+                if form.leader_nonlinear.any() or form.is_nonlinear:
                     reformulation.features.add(Feature.NONLINEAR)
                 form.objective.deactivate()
                 reformulation.deactivated.append(form.objective)
@@ -126,8 +126,11 @@ class BilevelTransformation(Transformation):
         for form in structure.followers:
             self.accepts_follower(form)
 
+    #: follower classes this method reformulates
+    follower_classes = KKT_CLASSES
+
     def accepts_follower(self, form: FollowerForm) -> None:
-        if form.follower_class not in KKT_CLASSES:
+        if form.follower_class not in self.follower_classes:
             raise MethodRefusedError(refusal_message(form, self.method))
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
@@ -181,8 +184,13 @@ def refusal_message(form: FollowerForm, method: str) -> str:
             "its objective's Hessian in the follower variables is not positive semidefinite, so "
             "KKT points need not be follower optima; make the follower objective convex"
         ),
-        FollowerClass.NONLINEAR: (
-            "this version reformulates LP and convex-QP followers only (" + detail + ")"
+        FollowerClass.NONCONVEX_NLP: (
+            "a KKT point of a nonconvex follower need not be its optimum (" + detail + "); "
+            "reformulate the follower so it is convex in its own variables"
+        ),
+        FollowerClass.CONVEX_NLP: (
+            "this method needs linear follower constraints and at most a quadratic follower objective; "
+            "use method 'sos1' or 'kkt' (global, SCIP) or 'regularized' (local, Ipopt)"
         ),
     }.get(form.follower_class, "")
     return f"method '{method}' cannot reformulate follower {form.follower.name} ({form.follower_class}): {advice}."

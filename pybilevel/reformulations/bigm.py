@@ -7,6 +7,7 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.base.var import Var
 
 from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds, slack_bounds
+from pybilevel.follower_form import FollowerClass
 from pybilevel.kkt_system import FollowerDual
 from pybilevel.reformulations.base import (
     BilevelTransformation,
@@ -33,6 +34,7 @@ class BigMTransformation(BilevelTransformation):
 
     method = "bigm"
     CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
+    follower_classes = (FollowerClass.LP, FollowerClass.QP)
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         hpr = HighPointRelaxation(reformulation.structure)

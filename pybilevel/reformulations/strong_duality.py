@@ -7,7 +7,7 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from pybilevel.errors import MethodRefusedError
-from pybilevel.follower_form import FollowerForm
+from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.kkt_system import FollowerDual
 from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds
 from pybilevel.reformulations.base import (
@@ -33,6 +33,7 @@ class StrongDualityTransformation(BilevelTransformation):
 
     method = "strong_duality"
     CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
+    follower_classes = (FollowerClass.LP, FollowerClass.QP)
 
     def accepts_follower(self, form: FollowerForm) -> None:
         super().accepts_follower(form)
