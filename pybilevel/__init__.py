@@ -16,7 +16,7 @@ from pybilevel.errors import (
 from pybilevel.follower import Follower
 from pybilevel.reformulations import find_reformulation
 from pybilevel.results import BilevelResult, CertificateWarning, Status
-from pybilevel.solve import METHODS, solve
+from pybilevel.solve import GLOBAL_METHODS, LOCAL_METHODS, METHODS, solve
 from pybilevel.structure import analyze
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "analyze",
     "find_reformulation",
     "METHODS",
+    "GLOBAL_METHODS",
+    "LOCAL_METHODS",
     "BilevelResult",
     "Status",
     "CertificateWarning",

@@ -19,6 +19,7 @@ from pybilevel.data_io import load_tables
 from pybilevel.errors import BilevelError, DataError
 from pybilevel.output import write_result
 from pybilevel.reformulations import TRANSFORMATIONS
+from pybilevel.method_choice import choose_method
 from pybilevel.solve import METHODS, solve
 from pybilevel.solvers import SOLVERS, choose_solver
 from pybilevel.structure import analyze
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("model", help="model file, e.g. models/interdiction.py")
         sub.add_argument("--data", required=True, help="folder with the model's CSV files")
-        sub.add_argument("--method", choices=METHODS, help="reformulation (default: the model's METHOD)")
+        sub.add_argument("--method", choices=("auto", *METHODS), help="reformulation (default: the model's METHOD, else auto)")
     solve_cmd = commands.choices["solve"]
     solve_cmd.add_argument("--solver", choices=sorted(SOLVERS), help="single-level solver (default: chosen from the model)")
     solve_cmd.add_argument("--time-limit", type=float, help="seconds for the solver")
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         data = load_tables(args.data, module.TABLES)
         model = module.build(data)
         load_seconds = time.perf_counter() - start
-        method = args.method or getattr(module, "METHOD", "bigm")
+        method = args.method or getattr(module, "METHOD", "auto")
         options = dict(getattr(module, "OPTIONS", {}))
         if args.command == "inspect":
             return _inspect(model, method, options)
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 def _inspect(model, method: str, options: dict) -> int:
     structure = analyze(model)
     print(structure.describe())
+    if method == "auto":
+        method, why = choose_method(structure)
+        print(why)
     reformulation = TRANSFORMATIONS[method]().reformulate(structure, **options)
     try:
         size = reformulation.size()

@@ -20,6 +20,7 @@ class Status:
     """Bilevel statuses, each saying what was proven."""
 
     OPTIMAL = "optimal"  # solver proved optimality of the single-level model
+    LOCALLY_OPTIMAL = "local_optimal"  # a local solver (Ipopt) converged: a stationary point, not proven global
     FEASIBLE = "feasible"  # a point was found but optimality was not proven (limit reached)
     INFEASIBLE = "infeasible"  # no bilevel-feasible point exists (see message for which part)
     UNBOUNDED = "unbounded"  # the leader's objective is unbounded over bilevel-feasible points
@@ -49,6 +50,8 @@ class BilevelResult:
     bound: float | None = None  # solver's proven bound on the leader objective
     timings: dict[str, float] = field(default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
+    method_reason: str = ""
+    mpcc: dict[str, object] = field(default_factory=dict)  # local methods: residual, biactive pairs, verdict
 
     @property
     def certified(self) -> bool:
@@ -57,8 +60,8 @@ class BilevelResult:
 
     @property
     def ok(self) -> bool:
-        """Optimal and certified: the only state to use as an answer without further thought."""
-        return self.status == Status.OPTIMAL and self.certified
+        """Optimal (globally, or locally for a local method) and certified."""
+        return self.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL) and self.certified
 
     @property
     def bigm_reached(self) -> list[BigMValue]:
@@ -66,7 +69,7 @@ class BilevelResult:
         return [record for record in self.bigm if record.reached]
 
     def warn_if_uncertified(self) -> None:
-        if self.status in (Status.OPTIMAL, Status.FEASIBLE) and not self.certified:
+        if self.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and not self.certified:
             warnings.warn(
                 "CERTIFICATE FAILED: " + "; ".join(c.message for c in self.certificate if not c.passed),
                 CertificateWarning,
@@ -93,9 +96,13 @@ class BilevelResult:
 
     def __str__(self) -> str:
         head = f"status: {self.status}"
-        if self.status in (Status.OPTIMAL, Status.FEASIBLE):
+        if self.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE):
             head += " (certified)" if self.certified else "  ** CERTIFICATE FAILED: do not trust this point **"
-        lines = [head, f"  {self.message}", f"method: {self.method}, solver: {self.solver_reason}"]
+        if self.status == Status.LOCALLY_OPTIMAL:
+            head += " -- LOCAL: a stationary point, not proven globally optimal"
+        lines = [head, f"  {self.message}", f"method: {self.method} ({self.method_reason}); solver: {self.solver_reason}"]
+        if self.mpcc:
+            lines.append(f"MPCC: {self.mpcc['verdict']} (residual {self.mpcc['residual']:.2g})")
         if self.leader_objective is not None:
             lines.append(f"leader objective: {self.leader_objective:.10g}")
             lines.extend(f"follower {f} objective: {v:.10g}" for f, v in self.follower_objectives.items())

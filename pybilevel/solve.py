@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import asdict
 
 import numpy as np
 from pyomo.core.base.block import BlockData
+from pyomo.core.base.transformation import TransformationFactory
 from pyomo.environ import value
 
 from pybilevel.bounds import HighPointRelaxation
@@ -17,18 +19,24 @@ from pybilevel.model_size import model_size
 from pybilevel.reformulations import TRANSFORMATIONS, Reformulation
 from pybilevel.reformulations.bigm import reached_bigm
 from pybilevel.reformulations.sos1 import add_sos1_pairs
+from pybilevel.method_choice import choose_method
 from pybilevel.results import BilevelResult, Status
+from pybilevel.scholtes import complementarity_report, solve_regularized
 from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
 from pybilevel.structure import BilevelStructure, analyze
 
-__all__ = ["solve", "METHODS"]
+__all__ = ["solve", "METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
 
 METHODS = tuple(TRANSFORMATIONS)
+#: methods whose default solver proves global optimality of the single-level model
+GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1")
+#: methods that return a local (stationary) point
+LOCAL_METHODS = ("regularized",)
 
 
 def solve(
     model: BlockData,
-    method: str = "bigm",
+    method: str = "auto",
     solver: str | None = None,
     time_limit: float | None = None,
     certify_result: bool = True,
@@ -36,34 +44,52 @@ def solve(
 ) -> BilevelResult:
     """Solve the optimistic bilevel problem in ``model`` and return a certified result.
 
-    ``method`` is one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``; options of the
-    method's transformation (e.g. ``dual_bound`` for big-M) pass through ``method_options``.
+    ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
+    says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
+    ``"regularized"``; options of the method's transformation (e.g. ``dual_bound`` for big-M)
+    pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
+    locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     The model is left as it was, except that its variables hold the solution found.
     """
-    if method not in TRANSFORMATIONS:
-        raise MethodRefusedError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}.")
+    if method != "auto" and method not in TRANSFORMATIONS:
+        raise MethodRefusedError(f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS)}.")
     if solver is not None and solver not in SOLVERS:
         raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
     timings: dict[str, float] = {}
     with _timed(timings, "compile"):
         structure = analyze(model)
+    method_reason = f"'{method}' chosen by the user"
+    if method == "auto":
+        method, method_reason = choose_method(structure)
     with _timed(timings, "reformulate"):
         reformulation = TRANSFORMATIONS[method]().reformulate(structure, **method_options)
     try:
         chosen, reason = choose_solver(reformulation.features)
         if solver is not None:
             chosen, reason = solver, f"{solver} (chosen by the user)"
-        if method == "kkt":
+        if method == "kkt" and chosen == "ipopt":
+            _complementarity_as_products(reformulation)
+            reason = "Ipopt on pyomo.mpec's mpec.simple_nonlinear form (baseline: products <= 0, local)"
+        elif method == "kkt":
             _complementarity_as_sos1(reformulation)
         size = model_size(model)
-        outcome = solve_model(model, chosen, time_limit)
+        report = None
+        if method == "regularized":
+            outcome, report = solve_regularized(reformulation, time_limit)
+        else:
+            outcome = solve_model(model, chosen, time_limit)
+            if outcome.local and outcome.has_solution:
+                report = complementarity_report(reformulation)
         timings["solve"] = outcome.seconds
         with _timed(timings, "invert"):
             result = _invert(reformulation, outcome, reason)
             result.model_size = size
+            result.method_reason = method_reason
+            if report is not None:
+                result.mpcc = asdict(report)
     finally:
         reformulation.remove()
-    if result.status in (Status.OPTIMAL, Status.FEASIBLE) and certify_result:
+    if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
         with _timed(timings, "certify"):
             result.certificate = certify(structure)
         result.warn_if_uncertified()
@@ -83,6 +109,13 @@ def _timed(timings: dict[str, float], phase: str):
         timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
 
 
+def _complementarity_as_products(reformulation: Reformulation) -> None:
+    """pyomo.mpec's own ``mpec.simple_nonlinear`` on the MPCC: multiplier * slack <= 0 (for Ipopt)."""
+    model = reformulation.model
+    TransformationFactory("mpec.simple_nonlinear").apply_to(model)
+    reformulation.model_components.append("mpec_bound")  # the Param that transformation adds
+
+
 def _complementarity_as_sos1(reformulation: Reformulation) -> None:
     """Hand the MPCC's complementarity to SCIP as SOS1 sets, its native disjunctive treatment.
 
@@ -98,7 +131,7 @@ def _invert(reformulation: Reformulation, outcome: SolveOutcome, reason: str) ->
     """Map the single-level solution back to leader values, follower values and duals."""
     structure = reformulation.structure
     status = {
-        "optimal": Status.OPTIMAL,
+        "optimal": Status.LOCALLY_OPTIMAL if outcome.local else Status.OPTIMAL,
         "infeasible": Status.INFEASIBLE,
         "unbounded": Status.UNBOUNDED,
         "infeasible_or_unbounded": Status.INFEASIBLE_OR_UNBOUNDED,
@@ -114,7 +147,7 @@ def _invert(reformulation: Reformulation, outcome: SolveOutcome, reason: str) ->
         bound=outcome.bound,
         bigm=reformulation.bigm,
     )
-    if not outcome.has_solution or status not in (Status.OPTIMAL, Status.FEASIBLE):
+    if not outcome.has_solution or status not in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE):
         return result
     reached_bigm(reformulation)
     result.leader_objective = float(value(structure.leader_objective.expr))
@@ -135,6 +168,7 @@ def _value(var) -> float:
 def _status_message(status: str, outcome: SolveOutcome) -> str:
     return {
         Status.OPTIMAL: f"{outcome.solver} proved the single-level reformulation optimal",
+        Status.LOCALLY_OPTIMAL: f"{outcome.solver} converged to a local optimum of the single-level reformulation",
         Status.FEASIBLE: f"{outcome.solver} stopped at a limit ({outcome.termination}) with a point; "
         f"best bound {outcome.bound}",
         Status.LIMIT: f"{outcome.solver} stopped at a limit ({outcome.termination}) before finding any point",

@@ -14,7 +14,7 @@ from pybilevel.reformulations.base import Feature
 __all__ = ["SolveOutcome", "choose_solver", "solve_model", "SOLVERS"]
 
 #: pybilevel solver name -> Pyomo solver name (pyomo.contrib.solver interfaces)
-SOLVERS = {"highs": "highs", "scip": "scip_direct"}
+SOLVERS = {"highs": "highs", "scip": "scip_direct", "ipopt": "ipyopt (pybilevel.nlp)"}
 
 _NEEDS_SCIP = {Feature.SOS1, Feature.BILINEAR, Feature.COMPLEMENTARITY, Feature.NONLINEAR, Feature.NONCONVEX_OBJECTIVE}
 
@@ -30,10 +30,13 @@ class SolveOutcome:
     bound: float | None
     has_solution: bool
     seconds: float
+    local: bool = False  # the solver proves local optimality only (Ipopt)
 
 
 def choose_solver(features: set[str]) -> tuple[str, str]:
     """Solver name and the reason, from what the single-level model contains."""
+    if Feature.REGULARIZED in features:
+        return "ipopt", "Ipopt (local interior point) for the regularised MPCC"
     scip_reasons = sorted(features & _NEEDS_SCIP)
     if scip_reasons:
         return "scip", "SCIP (global, spatial branch-and-bound) because of " + ", ".join(scip_reasons)
@@ -56,6 +59,8 @@ def solve_model(
     """
     if solver not in SOLVERS:
         raise SolverUnavailableError(f"unknown solver '{solver}'; choose one of {sorted(SOLVERS)}.")
+    if solver == "ipopt":
+        return _solve_with_ipopt(model, time_limit)
     opt = SolverFactory(SOLVERS[solver])
     if not opt.available():
         package = {"highs": "highspy", "scip": "pyscipopt"}[solver]
@@ -90,6 +95,27 @@ def solve_model(
         bound=results.objective_bound,
         has_solution=has_solution,
         seconds=seconds,
+    )
+
+
+def _solve_with_ipopt(model: BlockData, time_limit: float | None) -> SolveOutcome:
+    from pybilevel.nlp import solve_nlp  # noqa: PLC0415  (imports ipyopt only when needed)
+
+    # Ipopt's default constraint-violation tolerance (1e-4) is far looser than the certificate's
+    result = solve_nlp(model, time_limit=time_limit, options={"constr_viol_tol": 1e-9, "tol": 1e-9})
+    status = {"optimal": "optimal", "acceptable": "optimal", "infeasible": "infeasible"}.get(
+        result.status, "limit" if result.status in ("iteration limit", "time limit") else "error"
+    )
+    has_solution = status in ("optimal", "limit")
+    return SolveOutcome(
+        solver="ipopt",
+        status=status,
+        termination=f"{result.status} ({result.message})",
+        objective=result.objective if has_solution else None,
+        bound=None,
+        has_solution=has_solution,
+        seconds=result.solve_time,
+        local=True,
     )
 
 

@@ -21,7 +21,9 @@ KNOWN_OUTCOMES = {
 
 
 def classify(problem: LibraryProblem, method: str, time_limit: float = 20.0) -> tuple[str, bl.BilevelResult | None, str]:
-    """One of solved / refused / uncertified / limit / wrong, the result, and a detail line."""
+    """One of solved / local / local_other / refused / uncertified / limit / wrong, the result, and a
+    detail line. ``local``: a certified stationary point at the published value; ``local_other``:
+    a certified stationary point elsewhere (a local method's honest answer, never better than it)."""
     try:
         res = bl.solve(problem.build(), method=method, time_limit=time_limit)
     except bl.BigMError as exc:
@@ -30,7 +32,9 @@ def classify(problem: LibraryProblem, method: str, time_limit: float = 20.0) -> 
     matches = res.leader_objective is not None and abs(res.leader_objective - problem.leader_objective) <= tol
     if res.status == bl.Status.OPTIMAL and res.certified:
         return ("solved" if matches else "wrong"), res, f"{res.leader_objective}"
-    if not res.certified and res.status in (bl.Status.OPTIMAL, bl.Status.FEASIBLE):
+    if res.status == bl.Status.LOCALLY_OPTIMAL and res.certified:
+        return ("local" if matches else "local_other"), res, f"{res.leader_objective} ({res.mpcc.get('verdict')})"
+    if not res.certified and res.status in (bl.Status.OPTIMAL, bl.Status.LOCALLY_OPTIMAL, bl.Status.FEASIBLE):
         return "uncertified", res, "; ".join(c.message for c in res.certificate if not c.passed)
     if res.status == bl.Status.FEASIBLE and matches:
         return "limit", res, res.message

@@ -39,6 +39,7 @@ class Feature:
     COMPLEMENTARITY = "complementarity constraints"
     SOS1 = "SOS1 sets"
     NONLINEAR = "nonlinear expressions"
+    REGULARIZED = "regularised complementarity (solved locally)"
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Reformulation:
     bigm: list[BigMValue] = field(default_factory=list)
     features: set[str] = field(default_factory=set)
     deactivated: list[ObjectiveData] = field(default_factory=list)
+    settings: dict[str, float] = field(default_factory=dict)  # method options needed at solve time
+    model_components: list[str] = field(default_factory=list)  # added on the model itself, outside block
 
     @property
     def model(self) -> BlockData:
@@ -72,6 +75,8 @@ class Reformulation:
         self.model.del_component(self.block)
         for objective in self.deactivated:
             objective.activate()
+        for name in self.model_components:
+            self.model.del_component(name)
 
 
 class BilevelTransformation(Transformation):
