@@ -16,7 +16,7 @@ from pyomo.core.base.var import VarData
 
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.core.expr.relational_expr import inequality
-from pyomo.environ import value
+from pyomo.environ import Reals, value
 
 from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.solvers import solve_model
@@ -50,10 +50,13 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
     reported = float(value(form.objective.expr))
     leader_reported = float(value(structure.leader_objective.expr))
     violation = _max_violation(form)
-    linear_or_convex = form.follower_class in (FollowerClass.LP, FollowerClass.QP, FollowerClass.INTEGER)
-    solver = "highs" if linear_or_convex and not form.leader_nonlinear.any() else "scip"
+    solver = _follower_solver(structure, form)
     with _fixed(structure.leader_variables), _kept_values(form.variables):
         outcome = solve_model(form.follower, solver, feasibility_tol=1e-6)
+        if outcome.status == "error" and solver == "highs":
+            # HiGHS's QP solver can fail on fixed leader columns inside the Hessian (seen with a
+            # leader variable at 1e-4 in a product term); SCIP solves the same model globally
+            outcome = solve_model(form.follower, "scip", feasibility_tol=1e-6)
         if outcome.status != "optimal":
             return FollowerCertificate(
                 name, reported, None, None, violation, leader_reported, None, False,
@@ -111,7 +114,7 @@ def _best_leader_objective(
     model.add_component(name, optimal_set)
     form.objective.deactivate()
     try:
-        linear = structure.leader_class == "linear" and not form.is_nonlinear
+        linear = structure.leader_class == "linear" and _follower_solver(structure, form) == "highs"
         outcome = solve_model(model, "highs" if linear else "scip", feasibility_tol=1e-6)
         return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
     finally:
@@ -150,6 +153,15 @@ def _optimal_set(form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, opt
     return Constraint(range(len(rows)), rule=cut), tol
 
 
+def _follower_solver(structure: BilevelStructure, form: FollowerForm) -> str:
+    """HiGHS for LP, convex-QP and MILP followers; SCIP otherwise."""
+    if form.leader_nonlinear.any() or form.follower_class not in (FollowerClass.LP, FollowerClass.QP, FollowerClass.INTEGER):
+        return "scip"
+    if form.Q.nnz and form.integer.any():
+        return "scip"  # HiGHS has no mixed-integer QP
+    return "highs"
+
+
 def _num(value) -> float:
     return 0.0 if value is None else float(value)
 
@@ -172,13 +184,22 @@ def _max_violation(form: FollowerForm) -> float:
 
 @contextmanager
 def _fixed(variables: list[VarData]):
-    """Fix the unfixed variables at their current values for the duration of the block."""
+    """Fix the unfixed variables at their current values for the duration of the block.
+
+    Fixed integer variables are made continuous meanwhile: Pyomo hands fixed variables to the
+    solver as fixed columns, and HiGHS would treat a QP with an integer column as a MIQP.
+    """
     newly = [v for v in variables if not v.fixed]
+    domains = [(v, v.domain) for v in newly if not v.is_continuous()]
     for var in newly:
         var.fix()
+    for var, _ in domains:
+        var.domain = Reals
     try:
         yield
     finally:
+        for var, domain in domains:
+            var.domain = domain
         for var in newly:
             var.unfix()
 

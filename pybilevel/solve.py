@@ -39,6 +39,7 @@ def solve(
     method: str = "auto",
     solver: str | None = None,
     time_limit: float | None = None,
+    mip_gap: float = 1e-9,
     certify_result: bool = True,
     **method_options,
 ) -> BilevelResult:
@@ -49,6 +50,7 @@ def solve(
     ``"regularized"``; options of the method's transformation (e.g. ``dual_bound`` for big-M)
     pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
     locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
+    ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
     The model is left as it was, except that its variables hold the solution found.
     """
     if method != "auto" and method not in TRANSFORMATIONS:
@@ -58,7 +60,7 @@ def solve(
     timings: dict[str, float] = {}
     with _timed(timings, "compile"):
         structure = analyze(model)
-    method_reason = f"'{method}' chosen by the user"
+    method_reason = f"'{method}' as requested"
     if method == "auto":
         method, method_reason = choose_method(structure)
     with _timed(timings, "reformulate"):
@@ -77,7 +79,7 @@ def solve(
         if method == "regularized":
             outcome, report = solve_regularized(reformulation, time_limit)
         else:
-            outcome = solve_model(model, chosen, time_limit)
+            outcome = solve_model(model, chosen, time_limit, mip_gap)
             if outcome.local and outcome.has_solution:
                 report = complementarity_report(reformulation)
         timings["solve"] = outcome.seconds
