@@ -22,7 +22,10 @@ from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.solvers import solve_model
 from pybilevel.structure import BilevelStructure
 
-__all__ = ["FollowerCertificate", "certify"]
+__all__ = ["FollowerCertificate", "certify", "CERTIFY_TIME_LIMIT"]
+
+#: seconds for each solve of the certificate; a certificate that runs out says so and fails
+CERTIFY_TIME_LIMIT = 60.0
 
 
 @dataclass
@@ -52,11 +55,11 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
     violation = _max_violation(form)
     solver = _follower_solver(structure, form)
     with _fixed(structure.leader_variables), _kept_values(form.variables):
-        outcome = solve_model(form.follower, solver, feasibility_tol=1e-6)
+        outcome = solve_model(form.follower, solver, CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
         if outcome.status == "error" and solver == "highs":
             # HiGHS's QP solver can fail on fixed leader columns inside the Hessian (seen with a
             # leader variable at 1e-4 in a product term); SCIP solves the same model globally
-            outcome = solve_model(form.follower, "scip", feasibility_tol=1e-6)
+            outcome = solve_model(form.follower, "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
         if outcome.status != "optimal":
             return FollowerCertificate(
                 name, reported, None, None, violation, leader_reported, None, False,
@@ -115,7 +118,9 @@ def _best_leader_objective(
     form.objective.deactivate()
     try:
         linear = structure.leader_class == "linear" and _follower_solver(structure, form) == "highs"
-        outcome = solve_model(model, "highs" if linear else "scip", feasibility_tol=1e-6)
+        outcome = solve_model(model, "highs" if linear else "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+        if outcome.status == "error":  # SCIP's numerics can fail where Ipopt finds a local answer
+            outcome = solve_model(model, "ipopt", CERTIFY_TIME_LIMIT)
         return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
     finally:
         form.objective.activate()
@@ -155,6 +160,8 @@ def _optimal_set(form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, opt
 
 def _follower_solver(structure: BilevelStructure, form: FollowerForm) -> str:
     """HiGHS for LP, convex-QP and MILP followers; SCIP otherwise."""
+    if form.follower_class == FollowerClass.CONVEX_NLP:
+        return "ipopt"  # a local optimum of a convex problem is global; more accurate than SCIP
     if form.leader_nonlinear.any() or form.follower_class not in (FollowerClass.LP, FollowerClass.QP, FollowerClass.INTEGER):
         return "scip"
     if form.Q.nnz and form.integer.any():

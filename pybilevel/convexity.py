@@ -38,10 +38,12 @@ def nonconvexities(form: FollowerForm, samples: int = SAMPLES, seed: int = 0) ->
     points = _sample_points(form, samples, seed)
     found = []
     for (name, _, required, base), hessian in zip(parts, hessians):
+        evaluated = 0
         for point in points:
             matrix = _evaluate(hessian, point, form, len(columns))
             if matrix is None:
                 continue
+            evaluated += 1
             if base is not None:
                 matrix = matrix + base.toarray()
             eig = np.linalg.eigvalsh(0.5 * (matrix + matrix.T)) if matrix.size else np.zeros(1)
@@ -55,6 +57,9 @@ def nonconvexities(form: FollowerForm, samples: int = SAMPLES, seed: int = 0) ->
             if required == 0 and np.abs(eig).max(initial=0.0) > _TOL * scale:
                 found.append(f"{name} is an equality or ranged row that is not affine in the follower variables")
                 break
+        else:
+            if evaluated == 0:
+                found.append(f"{name}: its curvature could not be evaluated at any sampled point, so convexity is undecided")
     return found
 
 

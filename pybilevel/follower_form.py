@@ -177,6 +177,9 @@ def compile_follower(
         leader_nonlinear.append(
             len(repn.quadratic_vars) > len(quadratic_y) or (repn.nonlinear_expr is not None and not nonlinear_y)
         )
+        for var in _nonlinear_variables(repn):
+            if columns.get(var) is None:
+                leader.add(var)  # a leader variable seen only in a nonlinear term
         shift = float(repn.constant)
         row_lower.append(float(con.lb) - shift if con.has_lb() else -np.inf)
         row_upper.append(float(con.ub) - shift if con.has_ub() else np.inf)
@@ -238,12 +241,21 @@ def _compile_objective(
         elif j is not None:
             c_rows.append(leader.add(v1)), c_cols.append(j), c_vals.append(sense * coef)
     nonlinear = None
+    for var in _nonlinear_variables(repn):
+        if columns.get(var) is None:
+            leader.add(var)
     if repn.nonlinear_expr is not None and any(columns.get(v) is not None for v in repn.nonlinear_vars):
         reasons.append(f"objective {objective.name} is nonlinear beyond quadratic in the follower variables")
         nonlinear = sense * repn.nonlinear_expr
     Q = symmetric_hessian(q_entries, n_y, sense)
     C = sp.coo_matrix((c_vals, (c_rows, c_cols)), shape=(max(c_rows, default=-1) + 1, n_y))
     return c, Q, C, nonlinear
+
+
+def _nonlinear_variables(repn) -> list[VarData]:
+    """Variables of the quadratic and nonlinear terms of a standard repn."""
+    found = [v for pair in repn.quadratic_vars for v in pair]
+    return found + list(repn.nonlinear_vars if repn.nonlinear_expr is not None else ())
 
 
 def _resize(matrix: sp.coo_matrix, n_rows: int, n_cols: int) -> sp.csr_matrix:

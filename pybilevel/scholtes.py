@@ -84,7 +84,8 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
         t = max(t * settings["factor"], settings["final"])
     if outcome is None:
         return current, None
-    polished = _polish(reformulation)
+    left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - start))
+    polished = _polish(reformulation, left)
     if polished is not None and polished.status == "optimal":
         outcome, report = polished, complementarity_report(reformulation)
         rounds.append((0.0, "polished on the identified branch"))
@@ -95,7 +96,7 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
     return outcome, report
 
 
-def _polish(reformulation: Reformulation) -> SolveOutcome | None:
+def _polish(reformulation: Reformulation, time_limit: float | None) -> SolveOutcome | None:
     """Re-solve on the branch the sequence identified: for each pair, the smaller of multiplier
     and slack is set to 0 and the relaxed products are dropped. The branch problem is smooth
     (an LP or QP for LP/QP followers, solved exactly by HiGHS), which removes the sequence's
@@ -111,7 +112,7 @@ def _polish(reformulation: Reformulation) -> SolveOutcome | None:
                 pair.multiplier.fix(0.0)
     features = reformulation.features - {Feature.REGULARIZED}
     solver, _ = choose_solver(features)
-    outcome = solve_model(reformulation.model, "ipopt" if solver != "highs" else "highs")
+    outcome = solve_model(reformulation.model, "ipopt" if solver != "highs" else "highs", time_limit)
     outcome.local = True
     if outcome.status != "optimal":
         _restore(saved)

@@ -20,15 +20,17 @@ KNOWN_OUTCOMES = {
 }
 
 
-def classify(problem: LibraryProblem, method: str, time_limit: float = 20.0) -> tuple[str, bl.BilevelResult | None, str]:
+def classify(
+    problem: LibraryProblem, method: str, time_limit: float = 20.0, rel_tol: float = 1e-5, **options
+) -> tuple[str, bl.BilevelResult | None, str]:
     """One of solved / local / local_other / refused / uncertified / limit / wrong, the result, and a
     detail line. ``local``: a certified stationary point at the published value; ``local_other``:
     a certified stationary point elsewhere (a local method's honest answer, never better than it)."""
     try:
-        res = bl.solve(problem.build(), method=method, time_limit=time_limit)
-    except bl.BigMError as exc:
+        res = bl.solve(problem.build(), method=method, time_limit=time_limit, **options)
+    except (bl.BigMError, bl.MethodRefusedError) as exc:
         return "refused", None, str(exc)
-    tol = 1e-5 * max(1.0, abs(problem.leader_objective))
+    tol = rel_tol * max(1.0, abs(problem.leader_objective))
     matches = res.leader_objective is not None and abs(res.leader_objective - problem.leader_objective) <= tol
     if res.status == bl.Status.OPTIMAL and res.certified:
         return ("solved" if matches else "wrong"), res, f"{res.leader_objective}"

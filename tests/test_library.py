@@ -17,7 +17,7 @@ def test_published_optimum(problem, method):
     expected, _reason = KNOWN_OUTCOMES.get((problem.name, method), (default, ""))
     if outcome == "refused":
         # big-M needs a finite bound on every slack; the message names the slack and the way out
-        assert method == "bigm" and "has no upper bound" in detail and "method='sos1'" in detail
+        assert method == "bigm" and "has no upper bound" in detail and "method='sos1'" in detail, detail
         return
     # "solved" = proven optimal, certified, and equal to the published optimum. The published
     # follower objective is not compared: where the leader has several optima (e.g. Bialas &
