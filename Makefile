@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MODELS := $(basename $(notdir $(wildcard models/*.py)))
 OUT ?= out
 
-.PHONY: run test venv bench clean $(MODELS)
+.PHONY: run test venv library clean $(MODELS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,9 @@ $(MODELS): $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
-bench: $(STAMP)
-	$(PY) benchmarks/run.py
+library: $(STAMP)
+	$(PY) benchmarks/library_table.py
+	$(PY) benchmarks/library_table.py --nlp
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -33,30 +33,15 @@ import math
 
 import pyomo.environ as pyo
 
-import pybilevel as bl
-from problem_library import LibraryProblem
+from problem_library import LibraryProblem, _base, _rows
 
 FOLLOWER_CLASSES = ("LP", "QP", "convex NLP", "nonconvex NLP")
 LEADER_CLASSES = ("LP", "QP", "NLP")
 
 
-def _model() -> tuple[pyo.ConcreteModel, pyo.Block]:
-    """A model with an empty follower block ``m.f``."""
-    m = pyo.ConcreteModel()
-    m.f = bl.Follower()
-    return m, m.f
-
-
-def _rows(block: pyo.Block, name: str, *exprs) -> None:
-    """Add the relational expressions as a ConstraintList ``name`` on ``block``."""
-    block.add_component(name, pyo.ConstraintList())
-    for expr in exprs:
-        getattr(block, name).add(expr)
-
-
 # --------------------------------------------------------- convex NLP followers
 def gumus_floudas2001_ex1() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 12.5))
     f.y = pyo.Var(bounds=(0, 50))
     f.c = pyo.Constraint(expr=4 * m.x + f.y <= 50)
@@ -67,7 +52,7 @@ def gumus_floudas2001_ex1() -> pyo.ConcreteModel:
 
 
 def _colson_bipa1(x_max: float) -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, x_max))
     f.y = pyo.Var(bounds=(0, 20))
     f.c = pyo.Constraint(expr=m.x + f.y <= 20)
@@ -78,7 +63,7 @@ def _colson_bipa1(x_max: float) -> pyo.ConcreteModel:
 
 
 def colson2002_bipa3() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 10))
     f.y = pyo.Var(bounds=(0, 10))
     f.c = pyo.Constraint(expr=-m.x + f.y <= 2)
@@ -89,7 +74,7 @@ def colson2002_bipa3() -> pyo.ConcreteModel:
 
 
 def colson2002_bipa4() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 10))
     f.y = pyo.Var(bounds=(0, 10))
     f.c = pyo.Constraint(expr=-m.x + 2 * f.y <= 3)
@@ -100,7 +85,7 @@ def colson2002_bipa4() -> pyo.ConcreteModel:
 
 
 def colson2002_bipa5() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 10))
     f.y = pyo.Var([1, 2], bounds=lambda f, j: (0, {1: 4, 2: 2}[j]))
     y = f.y
@@ -116,7 +101,7 @@ def _outrata(variant: str) -> pyo.ConcreteModel:
     Leader min 0.5 (y1 - 3)^2 + 0.5 (y2 - 4)^2 over 0 <= x <= 10; follower quadratic in y
     with a Hessian that grows with x (strictly convex for x >= 0).
     """
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 10))
     f.y = pyo.Var([1, 2], bounds=(0, 10))
     x, y = m.x, f.y
@@ -140,7 +125,7 @@ def _outrata(variant: str) -> pyo.ConcreteModel:
 
 
 def floudas_zlobec1998() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 1))
     f.y1 = pyo.Var(bounds=(-1, 1))
     f.y2 = pyo.Var(bounds=(0, 100))
@@ -151,7 +136,7 @@ def floudas_zlobec1998() -> pyo.ConcreteModel:
 
 
 def dempe1992b() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 10))
     f.y = pyo.Var(bounds=(-10, 10))
     f.c = pyo.Constraint(expr=f.y ** 2 <= m.x)
@@ -161,7 +146,7 @@ def dempe1992b() -> pyo.ConcreteModel:
 
 
 def dempe_dutta2012_ex24() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(-10, 10))
     f.y = pyo.Var(bounds=(-10, 10))
     f.c = pyo.Constraint(expr=f.y ** 2 <= 0)
@@ -173,7 +158,7 @@ def dempe_dutta2012_ex24() -> pyo.ConcreteModel:
 # ------------------------------------------- nonlinear leader, LP or QP follower
 def _bard1988_ex3(x2_squared: bool) -> pyo.ConcreteModel:
     """Bard (1988) Ex. 3; ``x2_squared`` gives Amouzegar (1999) Ex. 2 = Sinha et al. (2014) TP3."""
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var([1, 2], bounds=(0, 2))
     f.y = pyo.Var([1, 2], bounds=(0, 10))
     x, y = m.x, f.y
@@ -186,7 +171,7 @@ def _bard1988_ex3(x2_squared: bool) -> pyo.ConcreteModel:
 
 def _bileveljump_nlp(variant: int) -> pyo.ConcreteModel:
     """BilevelJuMP jump_nlp_01 / 02 / 03 (leader maximises)."""
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 10))
     f.y = pyo.Var(bounds=(0, 10))
     f.c = pyo.Constraint(expr=f.y >= 0)
@@ -206,7 +191,7 @@ def _bileveljump_nlp(variant: int) -> pyo.ConcreteModel:
 
 
 def zlobec2001a() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0.1, 10))
     f.y = pyo.Var([1, 2], bounds=(0, 20))
     f.c = pyo.Constraint(expr=f.y[1] + m.x * f.y[2] <= 1)
@@ -216,7 +201,7 @@ def zlobec2001a() -> pyo.ConcreteModel:
 
 
 def ishizuka_aiyoshi1992a() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(-1.5, 10))
     f.y = pyo.Var([1, 2], bounds=(-20, 20))
     x, y = m.x, f.y
@@ -228,7 +213,7 @@ def ishizuka_aiyoshi1992a() -> pyo.ConcreteModel:
 
 # ----------------------------------------------------------- QP: Cournot-Stackelberg
 def henderson_quandt1958() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(0, 200))
     f.y = pyo.Var(bounds=(0, 200))
     f.obj = pyo.Objective(expr=f.y * (0.5 * m.x + f.y - 100))
@@ -238,7 +223,7 @@ def henderson_quandt1958() -> pyo.ConcreteModel:
 
 # ------------------------------------------------------------ nonconvex followers
 def mitsos_barton2006_ex314() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(-1, 1))
     f.y = pyo.Var(bounds=(-1, 1))
     f.obj = pyo.Objective(expr=f.y ** 3 / 3 - m.x * f.y)
@@ -247,7 +232,7 @@ def mitsos_barton2006_ex314() -> pyo.ConcreteModel:
 
 
 def mitsos_barton2006_ex317() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(-1, 1))
     f.y = pyo.Var(bounds=(-1, 1))
     f.obj = pyo.Objective(expr=0.5 * m.x * f.y ** 2 + f.y ** 4 / 4)
@@ -256,7 +241,7 @@ def mitsos_barton2006_ex317() -> pyo.ConcreteModel:
 
 
 def lampariello_sagratella2017_ex23() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(-1, 1))
     f.y = pyo.Var([1, 2], bounds=lambda f, j: (-10, 10) if j == 1 else (0, 10))
     _rows(f, "c", f.y[2] >= f.y[1] ** 3, f.y[2] >= 0)
@@ -266,7 +251,7 @@ def lampariello_sagratella2017_ex23() -> pyo.ConcreteModel:
 
 
 def gumus_floudas2001_ex3() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var([1, 2], bounds=(0, 2))
     f.y = pyo.Var([1, 2, 3], bounds=(0, 2))
     x, y = m.x, f.y
@@ -279,7 +264,7 @@ def gumus_floudas2001_ex3() -> pyo.ConcreteModel:
 
 
 def ye_zhu2010_ex42() -> pyo.ConcreteModel:
-    m, f = _model()
+    m, f = _base()
     m.x = pyo.Var(bounds=(-3, 2))
     f.y = pyo.Var(bounds=(-10, 10))
     f.c = pyo.Constraint(expr=f.y >= m.x)
