@@ -59,7 +59,9 @@ class HighPointRelaxation:
         self.upper = np.array([_finite_or(v.ub, np.inf) for v in variables])
         blocks, lowers, uppers = [], [], []
         for form in structure.followers:
+            # rows with nonlinear terms are dropped (dropping keeps it a relaxation)
             keep = ~form.leader_nonlinear
+            keep[list(form.row_nonlinear)] = False
             blocks.append(self._embed(form)[keep])
             lowers.append(form.row_lower[keep])
             uppers.append(form.row_upper[keep])

@@ -193,6 +193,8 @@ def _diagnose_infeasible(structure: BilevelStructure, result: BilevelResult) -> 
     if relaxed.status != "optimal":
         return result.status, result.message
     for form in structure.followers:
+        if form.is_nonlinear:
+            continue  # the array solve below knows the linear and quadratic parts only
         x = relaxed.x[[hpr.column_of(v) for v in form.leader_variables]]
         lp = ArrayLP(form.A_y, form.row_lower - form.A_x @ x, form.row_upper - form.A_x @ x,
                      form.var_lower, form.var_upper, form.Q)
@@ -203,6 +205,11 @@ def _diagnose_infeasible(structure: BilevelStructure, result: BilevelResult) -> 
                 f"follower {form.follower.name} has no optimum (its objective is unbounded) at the "
                 f"leader decision {point}: bound the follower's variables or constraints"
             )
+    if result.status == Status.INFEASIBLE and any(form.is_nonlinear for form in structure.followers):
+        return Status.INFEASIBLE, (
+            "no bilevel-feasible point exists; with nonlinear follower rows pybilevel cannot tell "
+            "whether the constraints themselves conflict or only the follower's optimality does"
+        )
     if result.status == Status.INFEASIBLE:
         return Status.INFEASIBLE, (
             "the constraints are jointly feasible, but no leader decision makes a follower-optimal "

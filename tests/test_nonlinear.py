@@ -76,3 +76,17 @@ def test_the_exp_follower_is_refused_where_it_is_not_convex():
 def test_auto_picks_a_global_method_for_a_small_nonlinear_model_and_says_why():
     res = bl.solve(exp_follower())
     assert res.method == "sos1" and "global solution by SCIP" in res.method_reason
+
+
+def test_infeasible_nonlinear_follower_is_reported_infeasible():
+    """y1^2 + y2^2 <= x cannot hold with x <= 0.01 and y >= 0.1 (0.02 > 0.01)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(1e-3, 1e-2))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var([1, 2], bounds=(0.1, 5))
+    m.f.c = pyo.Constraint(expr=m.f.y[1] ** 2 + m.f.y[2] ** 2 <= m.x)
+    m.f.obj = pyo.Objective(expr=pyo.exp(m.f.y[1]) + m.f.y[2] ** 2)
+    m.obj = pyo.Objective(expr=m.x)
+    res = bl.solve(m, method="sos1")
+    assert res.status == bl.Status.INFEASIBLE
+    assert res.message.startswith("no bilevel-feasible point exists; with nonlinear follower rows")
