@@ -7,6 +7,8 @@ and PyUtilib), e.g.::
 
 Each instance runs in a fresh child process (so peak RSS is per instance and a run
 can be killed at ``--timeout``); one JSON object per instance is printed on stdout.
+A killed run reports the phases it finished and the one it was in, read from the
+progress lines the child writes to stderr.
 
 Phase times come from wrapping, not replacing, the PAO functions that
 ``pao.pyomo.FA`` calls: Pyomo -> PAO problem conversion, standard form, KKT model,
@@ -31,7 +33,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import load_instance  # noqa: E402
 
-PHASES = ("convert_pyomo_to_mpr", "standard_form", "kkt_model", "bigm_transform", "mip_solve")
+PHASES = ("build", "convert_pyomo_to_mpr", "standard_form", "kkt_model", "bigm_transform", "mip_solve")
+PROGRESS_TAG = "pao_runner progress: "
 
 
 def build_pao_model(inst: dict) -> Any:
@@ -76,6 +79,18 @@ def build_pao_model(inst: dict) -> Any:
     return M
 
 
+def _progress(**event: Any) -> None:
+    print(PROGRESS_TAG + json.dumps(event), file=sys.stderr, flush=True)
+
+
+def _phase_table(seconds: dict[str, float]) -> dict[str, float]:
+    """Phases in pipeline order; ``kkt_and_bigm`` split into ``kkt_model`` + ``bigm_transform``."""
+    seconds = dict(seconds)
+    if "kkt_and_bigm" in seconds:
+        seconds["bigm_transform"] = seconds.pop("kkt_and_bigm") - seconds.get("kkt_model", 0.0)
+    return {p: seconds[p] for p in PHASES if p in seconds}
+
+
 class _PhaseTimer:
     """Accumulates wall time of wrapped callables by phase name."""
 
@@ -85,12 +100,16 @@ class _PhaseTimer:
         self.mip_model: Any = None
 
     def wrap(self, phase: str, fn: Callable) -> Callable:
+        """``fn`` timed as ``phase``; start and end go to stderr so a killed run still tells."""
         def timed(*args: Any, **kwargs: Any) -> Any:
+            _progress(phase=phase, event="start")
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
+                elapsed = time.perf_counter() - start
+                self.seconds[phase] = self.seconds.get(phase, 0.0) + elapsed
+                _progress(phase=phase, seconds=elapsed)
         return timed
 
 
@@ -166,7 +185,7 @@ def solve_one(path: Path, mip_solver: str, bigm: float | None) -> dict:
         "baseline_rss_mb": round(_rss_mb(), 1),
     }
     start = time.perf_counter()
-    model = build_pao_model(inst)
+    model = timer.wrap("build", build_pao_model)(inst)
     record["time_build"] = time.perf_counter() - start
     start = time.perf_counter()
     try:
@@ -182,10 +201,8 @@ def solve_one(path: Path, mip_solver: str, bigm: float | None) -> dict:
             status="ok", termination=str(results.solver.termination_condition),
             objective=pe.value(model.o), follower_objective=float(inst["d"] @ y), x=x.tolist())
     record["time_pao_total"] = time.perf_counter() - start
-    phases = dict(timer.seconds)
-    if "kkt_and_bigm" in phases:
-        phases["bigm_transform"] = phases.pop("kkt_and_bigm") - phases.get("kkt_model", 0.0)
-    phases = {p: phases[p] for p in PHASES if p in phases}
+    phases = _phase_table(timer.seconds)
+    phases.pop("build")
     phases["other"] = record["time_pao_total"] - sum(phases.values())
     if timer.highs_run is not None:
         phases["highs_run"] = timer.highs_run
@@ -205,17 +222,29 @@ def _run_isolated(path: Path, args: argparse.Namespace) -> dict:
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as err:
+        events = [json.loads(ln[len(PROGRESS_TAG):]) for ln in _text(err.stderr).splitlines()
+                  if ln.startswith(PROGRESS_TAG)]
+        done = {e["phase"]: e["seconds"] for e in events if "seconds" in e}
+        running = [e["phase"] for e in events if e.get("event") == "start" and e["phase"] not in done]
+        where = {"kkt_and_bigm": "bigm_transform"}.get(running[-1], running[-1]) if running else None
         return {"tool": "pao", "method": "pao.pyomo.FA", "instance": path.stem, "status": "timeout",
-                "timeout_s": args.timeout, "time_wall": time.perf_counter() - start}
+                "timeout_s": args.timeout, "time_wall": time.perf_counter() - start,
+                "phases_done": _phase_table(done), "timed_out_in": where}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         return {"tool": "pao", "method": "pao.pyomo.FA", "instance": path.stem, "status": "crash",
-                "returncode": proc.returncode, "stderr_tail": proc.stderr[-2000:],
+                "returncode": proc.returncode,
+                "stderr_tail": "\n".join(ln for ln in proc.stderr.splitlines()
+                                         if not ln.startswith(PROGRESS_TAG))[-2000:],
                 "time_wall": time.perf_counter() - start}
     record = json.loads(lines[-1])
     record["time_wall"] = time.perf_counter() - start
     return record
+
+
+def _text(data: bytes | str | None) -> str:
+    return data.decode(errors="replace") if isinstance(data, bytes) else (data or "")
 
 
 def main(argv: list[str] | None = None) -> None:
