@@ -85,10 +85,6 @@ class FollowerForm:
         return np.isfinite(self.row_lower) & (self.row_lower == self.row_upper)
 
     @property
-    def has_leader_in_rows(self) -> bool:
-        return self.A_x.nnz > 0 or bool(self.leader_nonlinear.any())
-
-    @property
     def is_nonlinear(self) -> bool:
         """Whether some term beyond the arrays (c, Q, C, A_y) involves the follower variables."""
         return self.objective_nonlinear is not None or bool(self.row_nonlinear)
