@@ -25,7 +25,7 @@ from pybilevel.highs_arrays import ArrayLP, ArraySolution
 from pybilevel.kkt_system import ComplementarityPair, FollowerDual
 from pybilevel.structure import BilevelStructure
 
-__all__ = ["BigMValue", "HighPointRelaxation", "slack_bounds", "multiplier_bounds"]
+__all__ = ["BigMValue", "FollowerAtLeader", "HighPointRelaxation", "slack_bounds", "multiplier_bounds"]
 
 
 @dataclass
@@ -135,19 +135,35 @@ class HighPointRelaxation:
         return np.inf
 
 
+class FollowerAtLeader:
+    """The follower's LP / convex QP from its arrays, re-solved at leader decisions x.
+
+    One HiGHS model, warm-started from solve to solve; nonlinear parts are not represented.
+    """
+
+    def __init__(self, form: FollowerForm) -> None:
+        self.form = form
+        self._lp = ArrayLP(form.A_y, form.row_lower, form.row_upper, form.var_lower, form.var_upper, form.Q)
+
+    def solve(self, x: np.ndarray) -> ArraySolution:
+        form = self.form
+        shift = form.A_x @ x
+        self._lp.set_row_bounds(form.row_lower - shift, form.row_upper - shift)
+        return self._lp.solve(form.c + form.C.T @ x)
+
+
 def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[float, str]]:
     """An upper bound and its source for the slack of every complementarity pair of a follower."""
     form = dual.form
     embedded = hpr._embed(form)
     n = len(hpr.columns)
-    rows, signs, shifts = [], [], []
+    rows, shifts = [], []
     for pair in dual.pairs:
+        sign = 1.0 if pair.side == "lower" else -1.0  # slack = sign * (body - bound)
         if pair.row is not None:
-            sign = 1.0 if pair.side == "lower" else -1.0
             rows.append(sign * embedded[pair.row])
             shifts.append(-form.row_lower[pair.row] if pair.side == "lower" else form.row_upper[pair.row])
         else:
-            sign = 1.0 if pair.side == "lower" else -1.0
             unit = sp.csr_matrix(([sign], ([0], [hpr.column_of(form.variables[pair.column])])), shape=(1, n))
             rows.append(unit)
             shifts.append(-form.var_lower[pair.column] if pair.side == "lower" else form.var_upper[pair.column])
@@ -230,17 +246,10 @@ def _sampled_multiplier_bound(
     x_cols = [hpr.column_of(v) for v in form.leader_variables]
     points = [point[x_cols] for point in hpr.sample_points(samples, seed)]
     points += _leader_box_samples(form, samples, seed)
-    lp = ArrayLP(form.A_y, form.row_lower, form.row_upper, form.var_lower, form.var_upper, form.Q)
+    follower = FollowerAtLeader(form)
     largest, solved = 0.0, 0
     for x in points:
-        shift = form.A_x @ x
-        lp.highs.changeRowsBounds(
-            form.n_rows,
-            np.arange(form.n_rows, dtype=np.int32),
-            form.row_lower - shift,
-            form.row_upper - shift,
-        )
-        solution = lp.solve(form.c + form.C.T @ x)
+        solution = follower.solve(x)
         if solution.status != "optimal":
             continue
         solved += 1

@@ -36,8 +36,8 @@ class ArraySolution:
 class ArrayLP:
     """min c@x + 0.5 x@Q@x  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper.
 
-    The model is passed to HiGHS once; :meth:`solve` may change the objective and column
-    bounds between solves, so HiGHS warm-starts from the previous basis.
+    The model is passed to HiGHS once; the objective (:meth:`solve`) and the row bounds
+    (:meth:`set_row_bounds`) may change between solves, so HiGHS warm-starts from the previous basis.
     """
 
     def __init__(
@@ -77,9 +77,10 @@ class ArrayLP:
             model.hessian_ = hessian
         self.highs.passModel(model)
 
-    def set_column_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        idx = np.arange(self.n_cols, dtype=np.int32)
-        self.highs.changeColsBounds(self.n_cols, idx, np.asarray(lower, float), np.asarray(upper, float))
+    def set_row_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        n_rows = len(lower)
+        idx = np.arange(n_rows, dtype=np.int32)
+        self.highs.changeRowsBounds(n_rows, idx, np.asarray(lower, float), np.asarray(upper, float))
 
     def solve(self, cost: np.ndarray, maximize: bool = False) -> ArraySolution:
         idx = np.arange(self.n_cols, dtype=np.int32)

@@ -10,11 +10,10 @@ from pyomo.core.base.block import BlockData
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.environ import value
 
-from pybilevel.bounds import HighPointRelaxation
+from pybilevel.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.certificate import certify
 from pybilevel.duals import follower_duals, follower_reduced_costs
 from pybilevel.errors import MethodRefusedError
-from pybilevel.highs_arrays import ArrayLP
 from pybilevel.model_size import model_size
 from pybilevel.reformulations import TRANSFORMATIONS, Reformulation
 from pybilevel.reformulations.bigm import reached_bigm
@@ -196,9 +195,7 @@ def _diagnose_infeasible(structure: BilevelStructure, result: BilevelResult) -> 
         if form.is_nonlinear:
             continue  # the array solve below knows the linear and quadratic parts only
         x = relaxed.x[[hpr.column_of(v) for v in form.leader_variables]]
-        lp = ArrayLP(form.A_y, form.row_lower - form.A_x @ x, form.row_upper - form.A_x @ x,
-                     form.var_lower, form.var_upper, form.Q)
-        follower = lp.solve(form.c + form.C.T @ x)
+        follower = FollowerAtLeader(form).solve(x)
         if follower.status in ("unbounded", "infeasible_or_unbounded"):
             point = ", ".join(f"{v.name}={xi:g}" for v, xi in zip(form.leader_variables, x))
             return Status.FOLLOWER_UNBOUNDED, (
