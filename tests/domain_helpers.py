@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -30,8 +31,8 @@ def copy_data(name: str, target: Path) -> Path:
     """A copy of data/<name>/ (CSV files only) in ``target``, safe to edit."""
     folder = target / name
     folder.mkdir(parents=True)
-    for csv in (ROOT / "data" / name).glob("*.csv"):
-        shutil.copy(csv, folder)
+    for table in (ROOT / "data" / name).glob("*.csv"):
+        shutil.copy(table, folder)
     return folder
 
 
@@ -64,3 +65,12 @@ def ridge_fit(x: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
     augmented = np.vstack([x, np.sqrt(ridge) * np.eye(x.shape[1])])
     target = np.concatenate([y, np.zeros(x.shape[1])])
     return np.linalg.lstsq(augmented, target, rcond=None)[0]
+
+
+def assert_refused(capsys, tmp_path: Path, name: str, edit: Callable[[Path], object], message: str) -> None:
+    """Edit a copy of the domain's data; the CLI must exit 1 with ``message`` on stderr."""
+    data = copy_data(name, tmp_path)
+    edit(data)
+    code, _, err = run_cli(capsys, "solve", model_path(name), "--data", data)
+    assert code == 1
+    assert message in err

@@ -47,7 +47,7 @@ from pyomo.core.expr import expression_to_string
 from pyomo.core.expr.symbol_map import SymbolMap
 from scipy.optimize import minimize, minimize_scalar
 
-import pybilevel as bl
+from oracle import split_variables
 
 INF = math.inf
 _FEAS_TOL = 1e-7  # accepted constraint violation (sum of positive parts)
@@ -107,19 +107,6 @@ class ReferenceResult:
     evaluations: int
 
 
-def _vars(model: pyo.ConcreteModel) -> tuple[list, list, pyo.Block]:
-    """Leader variables, follower variables (declared on the block or added to it), the block."""
-    followers = [blk for blk in model.component_data_objects(pyo.Block, descend_into=True)
-                 if isinstance(blk.parent_component(), bl.Follower)]
-    if len(followers) != 1:
-        raise ValueError("the reference handles exactly one follower")
-    fol = followers[0]
-    yvars = list(fol.component_data_objects(pyo.Var, descend_into=True)) + list(fol.external_variables)
-    yset = ComponentSet(yvars)
-    xvars = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v not in yset]
-    return xvars, yvars, fol
-
-
 def _compile(exprs: Sequence[str]) -> Rows:
     """``(x, Y) -> array`` of the printed expressions (rows first, points last)."""
     fun = eval(f"lambda x, y: ({', '.join(exprs)},)", dict(_NAMESPACE)) if exprs else None  # noqa: S307
@@ -138,7 +125,7 @@ def _compile(exprs: Sequence[str]) -> Rows:
 
 def compile_bilevel(model: pyo.ConcreteModel) -> CompiledBilevel:
     """Read a one-follower pybilevel model into numpy functions (Pyomo's printer only)."""
-    xvars, yvars, fol = _vars(model)
+    xvars, yvars, fol = split_variables(model)
     smap = SymbolMap()
     for i, v in enumerate(xvars):
         smap.addSymbol(v, f"x[{i}]")

@@ -366,6 +366,20 @@ def _linear_rows(con, index: ComponentMap, n: int) -> list[tuple[np.ndarray, flo
     return out
 
 
+def split_variables(model: pyo.ConcreteModel) -> tuple[list, list, pyo.Block]:
+    """Leader variables, follower variables (declared on the block or added to it), the block;
+    read with Pyomo alone, for references independent of pybilevel's structure check."""
+    followers = [blk for blk in model.component_data_objects(pyo.Block, descend_into=True)
+                 if isinstance(blk.parent_component(), bl.Follower)]
+    if len(followers) != 1:
+        raise ValueError("the references handle exactly one follower")
+    fol = followers[0]
+    yvars = list(fol.component_data_objects(pyo.Var, descend_into=True)) + list(fol.external_variables)
+    yset = ComponentSet(yvars)
+    xvars = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v not in yset]
+    return xvars, yvars, fol
+
+
 def tiny_from_model(model: pyo.ConcreteModel) -> tuple[TinyBilevel, list[str], list[str]]:
     """Read a one-follower model (pybilevel user API) into a :class:`TinyBilevel`.
 
@@ -373,14 +387,7 @@ def tiny_from_model(model: pyo.ConcreteModel) -> tuple[TinyBilevel, list[str], l
     the order of x and y. Uses only Pyomo (standard repn); constraints must be
     linear, objectives at most quadratic.
     """
-    followers = [blk for blk in model.component_data_objects(pyo.Block, descend_into=True)
-                 if isinstance(blk.parent_component(), bl.Follower)]
-    if len(followers) != 1:
-        raise ValueError("tiny_from_model handles exactly one follower")
-    fol = followers[0]
-    yvars = list(fol.component_data_objects(pyo.Var, descend_into=True)) + list(fol.external_variables)
-    yset = ComponentSet(yvars)
-    xvars = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v not in yset]
+    xvars, yvars, fol = split_variables(model)
     allvars = xvars + yvars
     nx, ny = len(xvars), len(yvars)
     index = ComponentMap((v, i) for i, v in enumerate(allvars))

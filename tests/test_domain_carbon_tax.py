@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import copy_data, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 
 METHODS = ("sos1", "bigm", "kkt", "strong_duality")
 
@@ -88,8 +88,4 @@ def test_cli_prints_tax_and_marginal_costs(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("carbon_tax", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("carbon_tax"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "carbon_tax", edit, message)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import copy_data, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 
 GRID_POINTS = 4001
 
@@ -90,8 +90,4 @@ def test_cli_prints_beta_and_gaps(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("fairness", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("fairness"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "fairness", edit, message)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import copy_data, drop_column, edit_cell, load_domain, model_path, ridge_fit, run_cli
+from domain_helpers import assert_refused, copy_data, drop_column, edit_cell, load_domain, model_path, ridge_fit, run_cli
 
 
 def brute_force(module, data) -> dict[tuple[str, ...], float]:
@@ -59,8 +59,4 @@ def test_cli_prints_the_selected_features(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("feature_selection", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("feature_selection"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "feature_selection", edit, message)

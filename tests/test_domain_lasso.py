@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import copy_data, drop_column, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, drop_column, edit_cell, load_domain, model_path, run_cli
 
 GRID_POINTS = 2001
 
@@ -85,8 +85,4 @@ def test_cli_prints_alpha_and_dropped_features(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("lasso", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("lasso"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "lasso", edit, message)

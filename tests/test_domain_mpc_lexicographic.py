@@ -13,7 +13,7 @@ import pytest
 from scipy.optimize import linprog
 
 import pybilevel as bl
-from domain_helpers import copy_data, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 
 STAGE_TOL = 1e-9  # stage 2 keeps the violation within this of its stage-1 optimum
 
@@ -140,8 +140,4 @@ def drop_last_line(folder) -> None:
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("mpc_lexicographic", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("mpc_lexicographic"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "mpc_lexicographic", edit, message)

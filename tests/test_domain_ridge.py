@@ -6,7 +6,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 
 import pybilevel as bl
-from domain_helpers import copy_data, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 
 
 def closed_form(module, data, alpha: float) -> tuple[np.ndarray, float]:
@@ -56,8 +56,4 @@ def test_cli_prints_alpha(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("ridge", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("ridge"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "ridge", edit, message)

@@ -15,7 +15,7 @@ import pytest
 from scipy.optimize import linprog
 
 import pybilevel as bl
-from domain_helpers import copy_data, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 
 
 def vertices(n: int, budget: float) -> list[np.ndarray]:
@@ -85,8 +85,4 @@ def test_cli_prints_plan_and_worst_case(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("robust_design", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("robust_design"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "robust_design", edit, message)

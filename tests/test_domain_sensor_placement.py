@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import copy_data, drop_column, edit_cell, load_domain, model_path, ridge_fit, run_cli
+from domain_helpers import assert_refused, copy_data, drop_column, edit_cell, load_domain, model_path, ridge_fit, run_cli
 
 
 def enumerate_subsets(data) -> dict[tuple[str, ...], float]:
@@ -68,8 +68,4 @@ def remove_line(path, line: int) -> None:
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("sensor_placement", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("sensor_placement"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "sensor_placement", edit, message)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import copy_data, edit_cell, load_domain, model_path, run_cli
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 
 GRID_POINTS = 1001
 
@@ -121,8 +121,4 @@ def test_cli_prints_tariffs(capsys, tmp_path):
     ],
 )
 def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
-    data = copy_data("tariff", tmp_path)
-    edit(data)
-    code, _, err = run_cli(capsys, "solve", model_path("tariff"), "--data", data)
-    assert code == 1
-    assert message in err
+    assert_refused(capsys, tmp_path, "tariff", edit, message)
