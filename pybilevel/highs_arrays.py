@@ -34,7 +34,8 @@ class ArraySolution:
 
 
 class ArrayLP:
-    """min c@x + 0.5 x@Q@x  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper.
+    """min c@x + 0.5 x@Q@x + offset  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper,
+    x[integer] integral.
 
     The model is passed to HiGHS once; the objective (:meth:`solve`) and the row bounds
     (:meth:`set_row_bounds`) may change between solves, so HiGHS warm-starts from the previous basis.
@@ -48,6 +49,8 @@ class ArrayLP:
         col_lower: np.ndarray,
         col_upper: np.ndarray,
         Q: sp.spmatrix | None = None,
+        integer: np.ndarray | None = None,
+        offset: float = 0.0,
     ) -> None:
         self.n_cols = A.shape[1]
         self.highs = highspy.Highs()
@@ -64,6 +67,9 @@ class ArrayLP:
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
         lp.a_matrix_.value_ = csc.data
+        lp.offset_ = float(offset)
+        if integer is not None and integer.any():
+            lp.integrality_ = np.where(integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous).tolist()
         model = highspy.HighsModel()
         model.lp_ = lp
         if Q is not None and Q.nnz:
