@@ -121,13 +121,6 @@ class BilevelTransformation(Transformation):
 
     def accepts(self, structure: BilevelStructure) -> None:
         """Raise :class:`MethodRefusedError` for a follower this method cannot reformulate."""
-        if len(structure.followers) > 1:
-            names = ", ".join(f.follower.name for f in structure.followers)
-            raise StructureError(
-                f"the model has {len(structure.followers)} followers ({names}); this version "
-                "solves one follower per model: merge them into one follower block if they "
-                "form a single optimisation problem."
-            )
         for form in structure.followers:
             self.accepts_follower(form)
 
