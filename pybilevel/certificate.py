@@ -18,6 +18,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.core.expr.relational_expr import inequality
 from pyomo.environ import Reals, value
 
+from pybilevel.constraint_qualification import SLATER_TOL, nonlinear_inequalities, slater_margin
 from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.solvers import SolveOutcome, solve_model
 from pybilevel.structure import BilevelStructure
@@ -46,6 +47,7 @@ class FollowerCertificate:
     worst_leader_objective: float | None  # worst one (the pessimistic reading at this decision)
     passed: bool
     message: str
+    slater_margin: float | None = None  # convex-NLP followers: see pybilevel.constraint_qualification
 
     @property
     def pessimistic_gap(self) -> float | None:
@@ -80,6 +82,7 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
         optimum = float(outcome.objective)
         optimal_set, leeway = _optimal_set(form, optimum, tol)
         status, best, worst = _leader_over_optimal_set(structure, form, optimal_set, reading)
+        margin, tightest = slater_margin(form, CERTIFY_TIME_LIMIT) if nonlinear_inequalities(form) else (None, "")
     gap = form.sense * (reported - optimum)  # > 0: the follower could do better
     ok_gap = gap <= tol * max(1.0, abs(optimum))
     ok_feasible = violation <= tol * max(1.0, abs(reported))
@@ -121,7 +124,13 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
             f"follower {name}: the reported leader objective {leader_reported:.8g} is not attainable: "
             f"over the follower's exact optima the leader gets {target:.8g} in the {reading} reading"
         )
-    return FollowerCertificate(name, reported, optimum, gap, violation, leader_reported, best, worst, passed, message)
+    if margin is not None and margin <= SLATER_TOL:
+        message += (
+            f"; Slater's condition fails at this decision (margin {margin:.2g}, at {tightest}): "
+            "the KKT conditions may miss follower optima here, so a KKT-based method may have "
+            "missed better leader decisions near it"
+        )
+    return FollowerCertificate(name, reported, optimum, gap, violation, leader_reported, best, worst, passed, message, margin)
 
 
 def choose_response(structure: BilevelStructure, form: FollowerForm, reading: str) -> str:
