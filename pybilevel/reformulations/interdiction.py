@@ -53,7 +53,6 @@ _ADVICE = "the general methods ('sos1', 'bigm', 'strong_duality') take it"
 class MinMaxForm:
     """What the interdiction MILP needs beyond the follower's dual."""
 
-    form: FollowerForm
     scale: float  # the leader's follower-variable terms are -scale x the follower's (minimisation forms)
     leader_only: object  # the leader objective's terms without follower variables, in the leader's sense
 
@@ -108,7 +107,6 @@ class InterdictionTransformation(BilevelTransformation):
                 reformulation.deactivated.append(con)
         reformulation.completions.append(partial(_recover_response, dual))
 
-
     def leader_features(self, reformulation: Reformulation) -> set[str]:
         """From the single-level objective (the leader's own terms and the follower's dual
         objective, linear) instead of the leader's objective with its x * y terms."""
@@ -121,7 +119,7 @@ class InterdictionTransformation(BilevelTransformation):
 def min_max_form(structure: BilevelStructure) -> MinMaxForm:
     """The min-max form of ``structure``, or :class:`MethodRefusedError` saying what does not fit."""
     if len(structure.followers) != 1:
-        raise MethodRefusedError(f"method 'interdiction' needs exactly one follower; {_ADVICE}.")
+        raise MethodRefusedError("method 'interdiction' needs exactly one follower.")
     form = structure.followers[0]
     name = form.follower.name
 
@@ -150,7 +148,7 @@ def min_max_form(structure: BilevelStructure) -> MinMaxForm:
                 f"leader variable {var.name} enters constraint {row.name} but is not binary; the "
                 "interdiction form restricts follower resources by binary leader decisions"
             )
-    return MinMaxForm(form, scale, leader_only)
+    return MinMaxForm(scale, leader_only)
 
 
 def _opposite_objectives(structure: BilevelStructure, form: FollowerForm, refuse) -> tuple[float, object]:
