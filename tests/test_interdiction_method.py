@@ -24,6 +24,10 @@ def test_knapsack_interdiction_matches_brute_force(seed):
     assert knapsack_follower_value(inst, np.round(x)) == pytest.approx(expected, abs=1e-6)
     # the same instance by the general path
     assert bl.solve(knapsack_model(inst), method="sos1").leader_objective == pytest.approx(expected, abs=1e-6)
+    # with the multiplier bound proven in docs/interdiction.md (the benchmark's "proven" column)
+    proven = max(inst.profit.max(), inst.weight.max() * (inst.profit / inst.weight).max())
+    res = bl.solve(knapsack_model(inst), method="interdiction", dual_bound=float(proven))
+    assert res.ok and res.leader_objective == pytest.approx(expected, abs=1e-6)
 
 
 def test_partial_interdiction_through_the_follower_objective():
