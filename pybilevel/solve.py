@@ -25,10 +25,13 @@ from pybilevel.scholtes import complementarity_report, solve_regularized
 from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
 from pybilevel.structure import BilevelStructure, analyze
 
-__all__ = ["solve", "METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
+__all__ = ["solve", "METHODS", "SPECIAL_METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
 
-METHODS = tuple(TRANSFORMATIONS)
-#: methods whose default solver proves global optimality of the single-level model
+#: methods for one problem form only; they refuse every model outside it
+SPECIAL_METHODS = ("interdiction",)
+#: the general methods, each for every follower class it names
+METHODS = tuple(m for m in TRANSFORMATIONS if m not in SPECIAL_METHODS)
+#: general methods whose default solver proves global optimality of the single-level model
 GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1")
 #: methods that return a local (stationary) point
 LOCAL_METHODS = ("regularized",)
@@ -48,7 +51,7 @@ def solve(
 
     ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
     says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
-    ``"regularized"``; options of the method's transformation (e.g. ``dual_bound`` for big-M)
+    ``"regularized"``, or ``"interdiction"`` (min-max problems only); options of the method's transformation (e.g. ``dual_bound`` for big-M)
     pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
     locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
@@ -57,7 +60,9 @@ def solve(
     The model is left as it was, except that its variables hold the solution found.
     """
     if method != "auto" and method not in TRANSFORMATIONS:
-        raise MethodRefusedError(f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS)}.")
+        raise MethodRefusedError(
+            f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS + SPECIAL_METHODS)}."
+        )
     if solver is not None and solver not in SOLVERS:
         raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
     if reading not in (OPTIMISTIC, PESSIMISTIC):
@@ -117,6 +122,8 @@ def _solve_single_level(
             outcome, report = solve_regularized(reformulation, time_limit)
         else:
             outcome = solve_model(model, chosen, time_limit, mip_gap)
+            if outcome.has_solution:
+                reformulation.complete_solution()
             if outcome.local and outcome.has_solution:
                 report = complementarity_report(reformulation)
         timings["solve"] = outcome.seconds
