@@ -51,8 +51,8 @@ def solve(
 
     ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
     says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
-    ``"regularized"``, or ``"interdiction"`` (min-max problems only); options of the method's transformation (e.g. ``dual_bound`` for big-M)
-    pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
+    ``"regularized"``, or ``"interdiction"`` (min-max problems only); options of the method's
+    transformation (e.g. ``dual_bound`` for big-M) pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
     locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
     ``reading`` is ``"optimistic"`` (the follower optimum best for the leader) or
