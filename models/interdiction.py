@@ -5,6 +5,10 @@ leader:   min_{x binary}  v                  s.t.  sum_a cost_a x_a <= budget
 follower: max_{f, v}      v                  s.t.  flow conservation (v leaves the source, enters the sink)
                                                    0 <= f_a <= capacity_a (1 - x_a)
 
+The follower's objective is the negative of the leader's and the binary leader variables only cut
+capacities, so the dedicated method 'interdiction' applies (one MILP over the follower's LP dual,
+docs/interdiction.md); 'bigm', 'sos1' and 'strong_duality' give the same answer.
+
 Data (data/interdiction/):
   arcs.csv     tail, head, capacity, cost   one row per directed arc
   network.csv  source, sink, budget         one row
@@ -21,7 +25,7 @@ TABLES = {
     "arcs": Table(columns={"tail": str, "head": str, "capacity": float, "cost": float}, key=("tail", "head")),
     "network": Table(columns={"source": str, "sink": str, "budget": float}),
 }
-METHOD = "bigm"
+METHOD = "interdiction"
 
 
 def build(data: dict[str, pd.DataFrame]) -> pyo.ConcreteModel:

@@ -2,7 +2,7 @@
 
 Write the leader as a Pyomo model, each follower as a :class:`Follower` block in it, then call
 :func:`solve`. The reformulations are also Pyomo transformations (``bilevel.kkt``,
-``bilevel.bigm``, ``bilevel.strong_duality``, ``bilevel.sos1``).
+``bilevel.bigm``, ``bilevel.strong_duality``, ``bilevel.sos1``, ``bilevel.interdiction``).
 """
 from pybilevel import reformulations  # noqa: F401  (registers the bilevel.* transformations)
 from pybilevel.errors import (
@@ -16,7 +16,7 @@ from pybilevel.errors import (
 from pybilevel.follower import Follower
 from pybilevel.reformulations import find_reformulation
 from pybilevel.results import BilevelResult, CertificateWarning, Status
-from pybilevel.solve import GLOBAL_METHODS, LOCAL_METHODS, METHODS, solve
+from pybilevel.solve import GLOBAL_METHODS, LOCAL_METHODS, METHODS, SPECIAL_METHODS, solve
 from pybilevel.structure import analyze
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "analyze",
     "find_reformulation",
     "METHODS",
+    "SPECIAL_METHODS",
     "GLOBAL_METHODS",
     "LOCAL_METHODS",
     "BilevelResult",

@@ -18,14 +18,19 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.core.expr.relational_expr import inequality
 from pyomo.environ import Reals, value
 
+from pybilevel.constraint_qualification import SLATER_TOL, nonlinear_inequalities, slater_margin
 from pybilevel.follower_form import FollowerClass, FollowerForm
-from pybilevel.solvers import solve_model
+from pybilevel.solvers import SolveOutcome, solve_model
 from pybilevel.structure import BilevelStructure
 
-__all__ = ["FollowerCertificate", "certify", "CERTIFY_TIME_LIMIT"]
+__all__ = ["FollowerCertificate", "certify", "CERTIFY_TIME_LIMIT", "OPTIMISTIC", "PESSIMISTIC", "choose_response"]
 
 #: seconds for each solve of the certificate; a certificate that runs out says so and fails
 CERTIFY_TIME_LIMIT = 60.0
+
+
+#: the two readings of a bilevel problem whose follower has several optima
+OPTIMISTIC, PESSIMISTIC = "optimistic", "pessimistic"
 
 
 @dataclass
@@ -39,49 +44,63 @@ class FollowerCertificate:
     max_violation: float  # largest violation of a follower constraint or bound by the reported y
     leader_objective: float  # reported
     best_leader_objective: float | None  # best leader objective over the follower's optima
+    worst_leader_objective: float | None  # worst one (the pessimistic reading at this decision)
     passed: bool
     message: str
+    slater_margin: float | None = None  # convex-NLP followers: see pybilevel.constraint_qualification
+
+    @property
+    def pessimistic_gap(self) -> float | None:
+        """How much the leader can lose to the follower's choice among its optima (>= 0)."""
+        if self.best_leader_objective is None or self.worst_leader_objective is None:
+            return None
+        return abs(self.worst_leader_objective - self.best_leader_objective)
 
 
-def certify(structure: BilevelStructure, tol: float = 1e-5) -> list[FollowerCertificate]:
-    """Certify the solution currently loaded in the model's variables, follower by follower."""
-    return [_certify_follower(structure, form, tol) for form in structure.followers]
+def certify(structure: BilevelStructure, tol: float = 1e-5, reading: str = OPTIMISTIC) -> list[FollowerCertificate]:
+    """Certify the solution currently loaded in the model's variables, follower by follower.
+
+    ``reading`` says which follower optimum the reported leader objective must match: the best
+    one for the leader (optimistic) or the worst (pessimistic). In a game among followers each
+    follower is checked with the others' responses fixed.
+    """
+    return [_certify_follower(structure, form, tol, reading) for form in structure.followers]
 
 
-def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: float) -> FollowerCertificate:
+def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: float, reading: str) -> FollowerCertificate:
     name = form.follower.name
     reported = float(value(form.objective.expr))
     leader_reported = float(value(structure.leader_objective.expr))
     violation = _max_violation(form)
-    solver = _follower_solver(structure, form)
-    with _fixed(structure.leader_variables), _kept_values(form.variables):
-        outcome = solve_model(form.follower, solver, CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
-        if outcome.status == "error" and solver == "highs":
-            # HiGHS's QP solver can fail on fixed leader columns inside the Hessian (seen with a
-            # leader variable at 1e-4 in a product term); SCIP solves the same model globally
-            outcome = solve_model(form.follower, "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+    with _fixed(_parameters(structure, form)), _kept_values(form.variables):
+        outcome = _resolve_follower(structure, form)
         if outcome.status != "optimal":
             return FollowerCertificate(
-                name, reported, None, None, violation, leader_reported, None, False,
+                name, reported, None, None, violation, leader_reported, None, None, False,
                 f"follower {name} re-solved with the leader fixed ended '{outcome.status}'",
             )
         optimum = float(outcome.objective)
-        y_star = np.array([_num(v.value) for v in form.variables])
-        x_star = np.array([_num(v.value) for v in form.leader_variables])
-        optimal_set, leeway = _optimal_set(form, x_star, y_star, optimum, tol)
-        best_status, best_leader = _best_leader_objective(structure, form, optimal_set)
+        optimal_set, leeway = _optimal_set(form, optimum, tol)
+        status, best, worst = _leader_over_optimal_set(structure, form, optimal_set, reading)
+        margin, tightest = slater_margin(form, CERTIFY_TIME_LIMIT) if nonlinear_inequalities(form) else (None, "")
     gap = form.sense * (reported - optimum)  # > 0: the follower could do better
-    scale = max(1.0, abs(optimum))
-    leader_scale = leeway * max(1.0, abs(leader_reported))
-    ok_gap = gap <= tol * scale
+    ok_gap = gap <= tol * max(1.0, abs(optimum))
     ok_feasible = violation <= tol * max(1.0, abs(reported))
+    checked = status == "optimal" and (reading == OPTIMISTIC or worst is not None)
+    # leader objective minus the reading's target, in the minimising sense: > 0 when the leader
+    # could do better than reported; < 0 when the reported value is better than attainable
     sign = 1 if structure.leader_objective.is_minimizing() else -1
-    improvable = best_leader is not None and sign * (leader_reported - best_leader) > leader_scale
-    unattainable = best_leader is not None and sign * (best_leader - leader_reported) > leader_scale
-    checked = best_status == "optimal"
-    passed = ok_gap and ok_feasible and checked and not improvable and not unattainable
+    target = best if reading == OPTIMISTIC else worst
+    excess = sign * (leader_reported - target) / max(1.0, abs(leader_reported)) if checked else 0.0
+    # in a game, another optimum of this follower need not keep the other followers optimal, so
+    # a better tie-break for the leader is not conclusive; an unattainable value still is
+    too_high = excess > leeway and not (reading == OPTIMISTIC and structure.followers_seeing(form))
+    too_low = excess < -leeway
+    passed = ok_gap and ok_feasible and checked and not too_high and not too_low
     if passed:
         message = f"follower {name}: reported response is optimal (gap {gap:.2e}) for the leader's decision"
+        if worst is not None and abs(worst - best) > leeway * max(1.0, abs(best)):
+            message += f"; over its optima the leader gets {best:.8g} (best) to {worst:.8g} (worst)"
     elif not ok_feasible:
         message = f"follower {name}: reported response violates follower constraints by {violation:.3g}"
     elif not ok_gap:
@@ -92,44 +111,117 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
     elif not checked:
         message = (
             f"follower {name}: with the leader fixed, the leader's problem over the follower's exact "
-            f"optima ended '{best_status}'"
-            + (": no follower optimum satisfies the leader's constraints at this decision" if best_status == "infeasible" else "")
+            f"optima ended '{status}'"
+            + (": no follower optimum satisfies the leader's constraints at this decision" if status == "infeasible" else "")
         )
-    elif improvable:
+    elif too_high:
         message = (
-            f"follower {name}: another follower optimum gives the leader {best_leader:.8g} "
-            f"instead of {leader_reported:.8g} (the reported point is not the optimistic choice)"
+            f"follower {name}: the {reading} reading gives the leader {target:.8g}, not the reported "
+            f"{leader_reported:.8g} (another follower optimum is {'better' if reading == OPTIMISTIC else 'worse'} for the leader)"
         )
     else:
         message = (
             f"follower {name}: the reported leader objective {leader_reported:.8g} is not attainable: "
-            f"over the follower's exact optima the leader gets at best {best_leader:.8g}"
+            f"over the follower's exact optima the leader gets {target:.8g} in the {reading} reading"
         )
-    return FollowerCertificate(name, reported, optimum, gap, violation, leader_reported, best_leader, passed, message)
+    if margin is not None and margin <= SLATER_TOL:
+        message += (
+            f"; Slater's condition fails at this decision (margin {margin:.2g}, at {tightest}): "
+            "the KKT conditions may miss follower optima here, so a KKT-based method may have "
+            "missed better leader decisions near it"
+        )
+    return FollowerCertificate(name, reported, optimum, gap, violation, leader_reported, best, worst, passed, message, margin)
 
 
-def _best_leader_objective(
-    structure: BilevelStructure, form: FollowerForm, optimal_set: Constraint
-) -> tuple[str, float | None]:
-    """Leader's best objective over the follower's optimal set (optimistic reading), leader fixed."""
+def choose_response(structure: BilevelStructure, form: FollowerForm, reading: str) -> str:
+    """Load into ``form``'s variables the follower optimum at the leader's current decision that is
+    best (optimistic) or worst (pessimistic) for the leader; return the status of that choice."""
+    with _fixed(_parameters(structure, form)):
+        outcome = _resolve_follower(structure, form)
+        if outcome.status != "optimal":
+            return outcome.status
+        optimal_set, _ = _optimal_set(form, float(outcome.objective), 1e-5)
+        with _over_optimal_set(structure, form, optimal_set), _leader_sense(structure, reading):
+            status, _ = _solve_leader_problem(structure, form)
+    return status
+
+
+def _resolve_follower(structure: BilevelStructure, form: FollowerForm) -> SolveOutcome:
+    """The follower alone through its own Pyomo block (leader and other followers fixed)."""
+    solver = _follower_solver(structure, form)
+    outcome = solve_model(form.follower, solver, CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+    if outcome.status == "error" and solver == "highs":
+        # HiGHS's QP solver can fail on fixed leader columns inside the Hessian (seen with a
+        # leader variable at 1e-4 in a product term); SCIP solves the same model globally
+        outcome = solve_model(form.follower, "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+    return outcome
+
+
+def _leader_over_optimal_set(
+    structure: BilevelStructure, form: FollowerForm, optimal_set: Constraint, reading: str
+) -> tuple[str, float | None, float | None]:
+    """Status, best and worst leader objective over the follower's optimal set, leader fixed.
+
+    The worst value (the pessimistic reading) is computed for LP and convex-QP followers, whose
+    optimal set the cut describes exactly; for the other classes only when asked for.
+    """
+    with _over_optimal_set(structure, form, optimal_set):
+        status, best = _solve_leader_problem(structure, form)
+        worst = None
+        if status == "optimal" and (reading == PESSIMISTIC or not form.is_nonlinear):
+            with _leader_sense(structure, PESSIMISTIC):
+                _, worst = _solve_leader_problem(structure, form)
+    return status, best, worst
+
+
+@contextmanager
+def _over_optimal_set(structure: BilevelStructure, form: FollowerForm, optimal_set: Constraint):
+    """The model as the leader's problem over ``form``'s optimal set: the cut added, the
+    follower's objective off, other followers set aside with their responses fixed."""
     model = structure.model
     name = unique_component_name(model, "_pybilevel_certificate")
     model.add_component(name, optimal_set)
     form.objective.deactivate()
+    others = [f for f in structure.followers if f is not form]
     try:
-        linear = structure.leader_class == "linear" and _follower_solver(structure, form) == "highs"
-        outcome = solve_model(model, "highs" if linear else "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
-        if outcome.status == "error":  # SCIP's numerics can fail where Ipopt finds a local answer
-            outcome = solve_model(model, "ipopt", CERTIFY_TIME_LIMIT)
-        return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
+        with _fixed([v for f in others for v in f.variables]), _deactivated([f.follower for f in others]):
+            yield
     finally:
         form.objective.activate()
         model.del_component(name)
 
 
-def _optimal_set(form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, optimum: float, tol: float) -> tuple[Constraint, float]:
+@contextmanager
+def _leader_sense(structure: BilevelStructure, reading: str):
+    """The leader's objective turned around for the pessimistic reading (the worst optimum)."""
+    objective = structure.leader_objective
+    flip = reading == PESSIMISTIC
+    if flip:
+        objective.sense = -objective.sense
+    try:
+        yield
+    finally:
+        if flip:
+            objective.sense = -objective.sense
+
+
+def _solve_leader_problem(structure: BilevelStructure, form: FollowerForm) -> tuple[str, float | None]:
+    linear = structure.leader_class == "linear" and _follower_solver(structure, form) == "highs"
+    outcome = solve_model(structure.model, "highs" if linear else "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+    if outcome.status == "error":  # SCIP's numerics can fail where Ipopt finds a local answer
+        outcome = solve_model(structure.model, "ipopt", CERTIFY_TIME_LIMIT)
+    return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
+
+
+def _parameters(structure: BilevelStructure, form: FollowerForm) -> list[VarData]:
+    """What the follower takes as given: the leader's variables and other followers' it sees."""
+    return structure.leader_variables + structure.other_followers_variables(form)
+
+
+def _optimal_set(form: FollowerForm, optimum: float, tol: float) -> tuple[Constraint, float]:
     """Constraints that cut the follower's feasible set down to its optimal set, and the leader
-    objective's relative leeway that their tolerance implies.
+    objective's relative leeway that their tolerance implies (the follower's re-solved optimum
+    and the leader's decision are the variables' current values).
 
     For a convex QP (LP: Q = 0) every optimum y shares Q y and the linear cost g @ y with
     g = c + C^T x (Mangasarian 1988), so the optimal set is cut by those linear equations at
@@ -141,6 +233,8 @@ def _optimal_set(form: FollowerForm, x_star: np.ndarray, y_star: np.ndarray, opt
         slack = 1e-3 * tol * max(1.0, abs(optimum))
         expr = form.sense * form.objective.expr <= form.sense * optimum + slack
         return Constraint(expr=expr), 10 * (1e-3 * tol) ** 0.5
+    y_star = np.array([_num(v.value) for v in form.variables])
+    x_star = np.array([_num(v.value) for v in form.leader_variables])
     g = form.c + form.C.T @ x_star
     rows = [g] + [form.Q.getrow(j).toarray().ravel() for j in np.unique(form.Q.nonzero()[0])]
     targets = [float(r @ y_star) for r in rows]
@@ -209,6 +303,18 @@ def _fixed(variables: list[VarData]):
             var.domain = domain
         for var in newly:
             var.unfix()
+
+
+@contextmanager
+def _deactivated(blocks: list):
+    """Other followers are set aside (their variables fixed) while one follower is checked."""
+    for block in blocks:
+        block.deactivate()
+    try:
+        yield
+    finally:
+        for block in blocks:
+            block.activate()
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from pybilevel.errors import BilevelError, DataError
 from pybilevel.output import write_result
 from pybilevel.reformulations import TRANSFORMATIONS
 from pybilevel.method_choice import choose_method
-from pybilevel.solve import METHODS, solve
+from pybilevel.solve import METHODS, SPECIAL_METHODS, solve
 from pybilevel.solvers import SOLVERS, choose_solver
 from pybilevel.structure import analyze
 
@@ -48,10 +48,12 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("model", help="model file, e.g. models/interdiction.py")
         sub.add_argument("--data", required=True, help="folder with the model's CSV files")
-        sub.add_argument("--method", choices=("auto", *METHODS), help="reformulation (default: the model's METHOD, else auto)")
+        sub.add_argument("--method", choices=("auto", *METHODS, *SPECIAL_METHODS), help="reformulation (default: the model's METHOD, else auto)")
     solve_cmd = commands.choices["solve"]
     solve_cmd.add_argument("--solver", choices=sorted(SOLVERS), help="single-level solver (default: chosen from the model)")
     solve_cmd.add_argument("--time-limit", type=float, help="seconds for the solver")
+    solve_cmd.add_argument("--reading", choices=("optimistic", "pessimistic"), default="optimistic",
+                           help="which follower optimum counts when it has several (default: optimistic)")
     solve_cmd.add_argument("--out", help="folder for result.json and CSV tables (written atomically)")
     return parser
 
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             return _inspect(model, method, options)
         print(f"{Path(args.model).stem}: solving with method '{method}' ...", flush=True)
-        result = solve(model, method=method, solver=args.solver, time_limit=args.time_limit, **options)
+        result = solve(model, method=method, solver=args.solver, time_limit=args.time_limit, reading=args.reading, **options)
     except BilevelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -20,9 +20,13 @@ with the variable bound as right-hand side.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from pybilevel.bounds import FollowerAtLeader
+from pybilevel.follower_form import FollowerForm
 from pybilevel.kkt_system import FollowerDual
 
-__all__ = ["follower_duals", "follower_reduced_costs"]
+__all__ = ["follower_duals", "follower_duals_at", "follower_reduced_costs"]
 
 
 def follower_duals(dual: FollowerDual) -> dict[str, float]:
@@ -35,3 +39,12 @@ def follower_reduced_costs(dual: FollowerDual) -> dict[str, float]:
     """Variable name -> bound multiplier in the convention above (0 for a variable off its bounds)."""
     values = dual.form.sense * dual.column_values()
     return {var.name: float(v) for var, v in zip(dual.form.variables, values)}
+
+
+def follower_duals_at(form: FollowerForm, x: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+    """Duals and bound multipliers, in the convention above, of the LP / convex-QP follower
+    re-solved from its arrays at the leader decision ``x`` (HiGHS's duals of the minimisation form)."""
+    solution = FollowerAtLeader(form).solve(x)
+    rows = {con.name: float(form.sense * v) for con, v in zip(form.constraints, solution.row_dual)}
+    columns = {var.name: float(form.sense * v) for var, v in zip(form.variables, solution.col_dual)}
+    return rows, columns

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pybilevel.errors import MethodRefusedError
 from pybilevel.follower_form import FollowerClass
 from pybilevel.reformulations.base import refusal_message
+from pybilevel.reformulations.interdiction import min_max_form
 from pybilevel.structure import BilevelStructure, LeaderClass
 
 __all__ = ["choose_method", "GLOBAL_SIZE_LIMIT"]
@@ -23,6 +24,12 @@ def choose_method(structure: BilevelStructure) -> tuple[str, str]:
             raise MethodRefusedError(refusal_message(form, "auto"))
     nonlinear = FollowerClass.CONVEX_NLP in classes or structure.leader_class == LeaderClass.NONLINEAR
     what = f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+    if _is_min_max(structure):
+        return "interdiction", (
+            f"auto chose 'interdiction' ({what}): the follower's objective is the negative of the "
+            "leader's and binary leader variables restrict its constraints, so the follower's LP dual "
+            "gives one single-level problem without complementarity; check the multiplier bounds in res.bigm"
+        )
     if nonlinear and size > GLOBAL_SIZE_LIMIT:
         return "regularized", f"auto chose 'regularized' ({what}): too large for global solving, so Ipopt, local"
     if nonlinear:
@@ -30,3 +37,11 @@ def choose_method(structure: BilevelStructure) -> tuple[str, str]:
     if size > SOS1_SIZE_LIMIT:
         return "bigm", f"auto chose 'bigm' ({what}): a MILP for HiGHS scales best; check the big-M report"
     return "sos1", f"auto chose 'sos1' ({what}): exact without big-M values, solved by SCIP"
+
+
+def _is_min_max(structure: BilevelStructure) -> bool:
+    try:
+        min_max_form(structure)
+    except MethodRefusedError:
+        return False
+    return True

@@ -51,6 +51,7 @@ class BilevelResult:
     timings: dict[str, float] = field(default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
     method_reason: str = ""
+    reading: str = "optimistic"  # or "pessimistic": which follower optimum the values are for
     mpcc: dict[str, object] = field(default_factory=dict)  # local methods: residual, biactive pairs, verdict
 
     @property
@@ -100,7 +101,8 @@ class BilevelResult:
             head += " (certified)" if self.certified else "  ** CERTIFICATE FAILED: do not trust this point **"
         if self.status == Status.LOCALLY_OPTIMAL:
             head += " -- LOCAL: a stationary point, not proven globally optimal"
-        lines = [head, f"  {self.message}", f"method: {self.method} ({self.method_reason}); solver: {self.solver_reason}"]
+        lines = [head, f"  {self.message}", f"method: {self.method} ({self.method_reason}); solver: {self.solver_reason}"
+                 + ("; pessimistic reading" if self.reading != "optimistic" else "")]
         if self.mpcc:
             lines.append(f"MPCC: {self.mpcc['verdict']} (residual {self.mpcc['residual']:.2g})")
         if self.leader_objective is not None:

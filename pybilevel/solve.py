@@ -11,23 +11,27 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.environ import value
 
 from pybilevel.bounds import FollowerAtLeader, HighPointRelaxation
-from pybilevel.certificate import certify
-from pybilevel.duals import follower_duals, follower_reduced_costs
+from pybilevel.certificate import OPTIMISTIC, PESSIMISTIC, certify, choose_response
+from pybilevel.duals import follower_duals, follower_duals_at, follower_reduced_costs
 from pybilevel.errors import MethodRefusedError
 from pybilevel.model_size import model_size
 from pybilevel.reformulations import TRANSFORMATIONS, Reformulation
 from pybilevel.reformulations.bigm import reached_bigm
 from pybilevel.reformulations.sos1 import add_sos1_pairs
 from pybilevel.method_choice import choose_method
+from pybilevel.pessimistic import pessimistic_reading
 from pybilevel.results import BilevelResult, Status
 from pybilevel.scholtes import complementarity_report, solve_regularized
 from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
 from pybilevel.structure import BilevelStructure, analyze
 
-__all__ = ["solve", "METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
+__all__ = ["solve", "METHODS", "SPECIAL_METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
 
-METHODS = tuple(TRANSFORMATIONS)
-#: methods whose default solver proves global optimality of the single-level model
+#: methods for one problem form only; they refuse every model outside it
+SPECIAL_METHODS = ("interdiction",)
+#: the general methods, each for every follower class it names
+METHODS = tuple(m for m in TRANSFORMATIONS if m not in SPECIAL_METHODS)
+#: general methods whose default solver proves global optimality of the single-level model
 GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1")
 #: methods that return a local (stationary) point
 LOCAL_METHODS = ("regularized",)
@@ -40,25 +44,64 @@ def solve(
     time_limit: float | None = None,
     mip_gap: float = 1e-9,
     certify_result: bool = True,
+    reading: str = OPTIMISTIC,
     **method_options,
 ) -> BilevelResult:
-    """Solve the optimistic bilevel problem in ``model`` and return a certified result.
+    """Solve the bilevel problem in ``model`` and return a certified result.
 
     ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
     says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
-    ``"regularized"``; options of the method's transformation (e.g. ``dual_bound`` for big-M)
-    pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
+    ``"regularized"``, or ``"interdiction"`` (min-max problems only); options of the method's
+    transformation (e.g. ``dual_bound`` for big-M) pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
     locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
+    ``reading`` is ``"optimistic"`` (the follower optimum best for the leader) or
+    ``"pessimistic"`` (the worst; LP / convex-QP followers, see :mod:`pybilevel.pessimistic`).
     The model is left as it was, except that its variables hold the solution found.
     """
     if method != "auto" and method not in TRANSFORMATIONS:
-        raise MethodRefusedError(f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS)}.")
+        raise MethodRefusedError(
+            f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS + SPECIAL_METHODS)}."
+        )
     if solver is not None and solver not in SOLVERS:
         raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
+    if reading not in (OPTIMISTIC, PESSIMISTIC):
+        raise MethodRefusedError(f"unknown reading '{reading}'; choose '{OPTIMISTIC}' or '{PESSIMISTIC}'.")
     timings: dict[str, float] = {}
     with _timed(timings, "compile"):
         structure = analyze(model)
+    if reading == PESSIMISTIC:
+        with pessimistic_reading(structure):
+            with _timed(timings, "compile"):
+                rewritten = analyze(model)
+            result = _solve_single_level(rewritten, method, solver, time_limit, mip_gap, timings, method_options)
+        with _timed(timings, "invert"):
+            _map_back_pessimistic(structure, result)
+    else:
+        result = _solve_single_level(structure, method, solver, time_limit, mip_gap, timings, method_options)
+    if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
+        with _timed(timings, "certify"):
+            result.certificate = certify(structure, reading=reading)
+        result.warn_if_uncertified()
+    elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+        with _timed(timings, "diagnose"):
+            result.status, result.message = _diagnose_infeasible(structure, result)
+    result.timings = timings
+    result.reading = reading
+    return result
+
+
+def _solve_single_level(
+    structure: BilevelStructure,
+    method: str,
+    solver: str | None,
+    time_limit: float | None,
+    mip_gap: float,
+    timings: dict[str, float],
+    method_options: dict,
+) -> BilevelResult:
+    """Choose the method, reformulate, solve and map back (the optimistic reading of ``structure``)."""
+    model = structure.model
     method_reason = f"'{method}' as requested"
     if method == "auto":
         method, method_reason = choose_method(structure)
@@ -80,6 +123,8 @@ def solve(
             outcome, report = solve_regularized(reformulation, time_limit)
         else:
             outcome = solve_model(model, chosen, time_limit, mip_gap)
+            if outcome.has_solution:
+                reformulation.complete_solution()
             if outcome.local and outcome.has_solution:
                 report = complementarity_report(reformulation)
         if outcome.solver_seconds is not None:  # the rest is the translation to the solver and back
@@ -93,15 +138,40 @@ def solve(
                 result.mpcc = asdict(report)
     finally:
         reformulation.remove()
-    if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
-        with _timed(timings, "certify"):
-            result.certificate = certify(structure)
-        result.warn_if_uncertified()
-    elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-        with _timed(timings, "diagnose"):
-            result.status, result.message = _diagnose_infeasible(structure, result)
-    result.timings = timings
     return result
+
+
+def _map_back_pessimistic(structure: BilevelStructure, result: BilevelResult) -> None:
+    """Report the original follower's worst optimum at the leader's decision, and its duals.
+
+    The rewritten model's solution holds the leader's decision; its follower values maximise the
+    leader's objective over a set that contains the follower's optima, so they are replaced by
+    the worst optimum itself, and the leader's copies y_bar are dropped from the report.
+    """
+    if result.status not in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE):
+        return
+    infimum = result.leader_objective
+    result.leader = {v.name: _value(v) for v in structure.leader_variables}
+    for form in structure.followers:
+        name = form.follower.name
+        status = choose_response(structure, form, PESSIMISTIC)
+        if status != "optimal":
+            result.status = Status.ERROR
+            result.message = f"the worst optimum of follower {name} at the leader's decision ended '{status}'"
+            return
+        x = np.array([_value(v) for v in form.leader_variables])
+        result.follower[name] = {v.name: _value(v) for v in form.variables}
+        result.follower_objectives[name] = float(value(form.objective.expr))
+        result.follower_duals[name], result.follower_reduced_costs[name] = follower_duals_at(form, x)
+    result.leader_objective = float(value(structure.leader_objective.expr))
+    scale = max(1.0, abs(result.leader_objective))
+    if abs(result.leader_objective - infimum) > 1e-6 * scale:
+        result.status = Status.FEASIBLE
+        result.message = (
+            f"the pessimistic infimum {infimum:.8g} is not attained: at the decision found the worst "
+            f"follower optimum gives the leader {result.leader_objective:.8g} (the follower's optimal "
+            "set jumps there); a nearby decision approaches the infimum"
+        )
 
 
 @contextmanager

@@ -44,6 +44,21 @@ class BilevelStructure:
     leader_has_integers: bool
     followers: list[FollowerForm]
 
+    def other_followers_variables(self, form: FollowerForm) -> list[VarData]:
+        """Variables of other followers that ``form`` sees: parameters of its problem (a game)."""
+        leader = ComponentSet(self.leader_variables)
+        return [v for v in form.leader_variables if v not in leader]
+
+    def followers_seeing(self, form: FollowerForm) -> list[FollowerForm]:
+        """The other followers whose problems contain a variable of ``form``."""
+        own = ComponentSet(form.variables)
+        return [f for f in self.followers if f is not form and any(v in own for v in f.leader_variables)]
+
+    @property
+    def is_game(self) -> bool:
+        """Whether some follower sees another follower's variables (a Nash game among followers)."""
+        return any(self.other_followers_variables(form) for form in self.followers)
+
     def describe(self) -> str:
         """A few readable lines: one for the leader, one per follower."""
         lines = [
@@ -53,10 +68,12 @@ class BilevelStructure:
             + f", {len(self.leader_constraints)} constraints"
         ]
         for form in self.followers:
+            others = len(self.other_followers_variables(form))
             lines.append(
                 f"follower {form.follower.name}: {form.follower_class}, "
                 f"{form.n_variables} variables, {form.n_rows} constraints, "
-                f"{len(form.leader_variables)} leader variables in it"
+                f"{len(form.leader_variables) - others} leader variables in it"
+                + (f", {others} variables of other followers (a game among followers)" if others else "")
             )
             lines.extend(f"    {reason}" for reason in form.reasons)
         return "\n".join(lines)
@@ -116,7 +133,6 @@ def analyze(model: BlockData) -> BilevelStructure:
         variables = [v for v, f in owner.items() if f is follower and not v.fixed]
         objective = _single_objective(follower, f"follower {follower.name}")
         constraints = _active_constraints(follower)
-        _refuse_foreign_follower_variables(follower, objective, constraints, owner)
         forms.append(compile_follower(follower, variables, objective, constraints))
 
     leader_objective = _single_objective(model, f"leader model {model.name}", exclude=followers)
@@ -183,24 +199,6 @@ def _data_objects(block: BlockData, ctype, exclude) -> list:
     return found
 
 
-def _refuse_foreign_follower_variables(
-    follower: FollowerData,
-    objective: ObjectiveData,
-    constraints: list[ConstraintData],
-    owner: ComponentOwner,
-) -> None:
-    for component in [objective, *constraints]:
-        expr = component.expr
-        for var in identify_variables(expr, include_fixed=False):
-            other = owner.get(var)
-            if other is not None and other is not follower:
-                raise StructureError(
-                    f"{component.name} in follower {follower.name} uses {var.name}, a variable "
-                    f"of follower {other.name}; followers that see each other's decisions form a "
-                    "game among followers, which this version does not solve."
-                )
-
-
 def _leader_variables(
     objective: ObjectiveData,
     constraints: list[ConstraintData],
@@ -214,7 +212,8 @@ def _leader_variables(
                 seen.setdefault(id(var), var)
     for form in forms:
         for var in form.leader_variables:
-            seen.setdefault(id(var), var)
+            if var not in follower_vars:  # another follower's variable is a parameter, not the leader's
+                seen.setdefault(id(var), var)
     return list(seen.values())
 
 

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
+from pybilevel.certificate import certify
 from library_run import classify
 from nlp_library import NLP_PROBLEMS
 
@@ -90,3 +91,25 @@ def test_infeasible_nonlinear_follower_is_reported_infeasible():
     res = bl.solve(m, method="sos1")
     assert res.status == bl.Status.INFEASIBLE
     assert res.message.startswith("no bilevel-feasible point exists; with nonlinear follower rows")
+
+
+@pytest.mark.parametrize("x, margin", [(0.0, 0.0), (0.25, 0.25), (4.0, 1.0)])
+def test_slater_margin_in_the_certificate(x, margin):
+    """Follower max y s.t. y^2 <= x: Slater's margin max{s <= 1 : y^2 + s <= x} is min(x, 1) (at
+    y = 0); at x = 0 the feasible set is one point, the multiplier does not exist, and the
+    certificate says so. (There Ipopt's re-solve itself returns y = 1e-4, inside its 1e-8
+    tolerance on y^2 <= 0, so the gap check fails too: degenerate points are where it shows.)"""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(bounds=(-3, 3))
+    m.f.disc = pyo.Constraint(expr=m.f.y**2 <= m.x)
+    m.f.obj = pyo.Objective(expr=m.f.y, sense=pyo.maximize)
+    m.obj = pyo.Objective(expr=m.x - m.f.y)
+    m.x.set_value(x)
+    m.f.y.set_value(x**0.5)
+    (cert,) = certify(bl.analyze(m))
+    assert cert.passed == (margin > 0)
+    assert cert.slater_margin == pytest.approx(margin, abs=1e-6)
+    assert ("Slater's condition fails at this decision" in cert.message) == (margin == 0.0)
+    assert ("at f.disc" in cert.message) == (margin == 0.0)

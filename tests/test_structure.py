@@ -142,20 +142,14 @@ def test_variable_in_two_followers_and_foreign_variables():
     m.g.w = pyo.Var(bounds=(0, 1))
     m.g.c = pyo.Constraint(expr=m.g.w <= m.f.y[1])
     m.g.obj = pyo.Objective(expr=-m.g.w)
-    with pytest.raises(bl.StructureError, match="g.c in follower g uses f.y\\[1\\], a variable of follower f"):
-        bl.analyze(m)
-
-
-def test_several_followers_accepted_by_the_api_but_refused_by_the_methods():
-    m = base_model()
-    m.f.obj = pyo.Objective(expr=m.f.y[1])
-    m.g = bl.Follower()
-    m.g.w = pyo.Var(bounds=(0, 1))
-    m.g.c = pyo.Constraint(expr=m.g.w <= m.x)
-    m.g.obj = pyo.Objective(expr=-m.g.w)
-    assert len(bl.analyze(m).followers) == 2
-    with pytest.raises(bl.StructureError, match="the model has 2 followers \\(f, g\\)"):
-        bl.solve(m)
+    structure = bl.analyze(m)  # g sees f's decision: a game among the followers
+    f, g = structure.followers
+    assert structure.is_game
+    assert [v.name for v in structure.leader_variables] == ["x"]
+    assert [v.name for v in structure.other_followers_variables(g)] == ["f.y[1]"]
+    assert structure.other_followers_variables(f) == []
+    assert structure.followers_seeing(f) == [g] and structure.followers_seeing(g) == []
+    assert "1 variables of other followers (a game among followers)" in structure.describe()
 
 
 def test_nested_follower_refused():

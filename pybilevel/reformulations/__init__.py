@@ -1,6 +1,7 @@
 """The ``bilevel.*`` transformations, registered with Pyomo's TransformationFactory on import."""
 from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation, find_reformulation
 from pybilevel.reformulations.bigm import BigMTransformation
+from pybilevel.reformulations.interdiction import InterdictionTransformation
 from pybilevel.reformulations.kkt import KKTTransformation
 from pybilevel.reformulations.regularized import RegularizedTransformation
 from pybilevel.reformulations.sos1 import SOS1Transformation
@@ -15,6 +16,7 @@ TRANSFORMATIONS = {
         StrongDualityTransformation,
         SOS1Transformation,
         RegularizedTransformation,
+        InterdictionTransformation,
     )
 }
 

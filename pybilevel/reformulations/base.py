@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from pyomo.common.config import ConfigDict, ConfigValue
 from pyomo.common.modeling import unique_component_name
 from pyomo.core.base.block import Block, BlockData
-from pyomo.core.base.objective import ObjectiveData
+from pyomo.core.base.component import ActiveComponentData
 from pyomo.core.base.transformation import Transformation
 
 from pybilevel.bounds import BigMValue
@@ -52,9 +53,12 @@ class Reformulation:
     duals: list[FollowerDual]
     bigm: list[BigMValue] = field(default_factory=list)
     features: set[str] = field(default_factory=set)
-    deactivated: list[ObjectiveData] = field(default_factory=list)
+    deactivated: list[ActiveComponentData] = field(default_factory=list)  # reactivated by remove()
     settings: dict[str, float] = field(default_factory=dict)  # method options needed at solve time
     model_components: list[str] = field(default_factory=list)  # added on the model itself, outside block
+    #: steps that set values the single-level model leaves open (e.g. the follower's response
+    #: when only its dual is modelled); run by :meth:`complete_solution` once a solution is loaded
+    completions: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def model(self) -> BlockData:
@@ -70,11 +74,16 @@ class Reformulation:
 
         return model_size(self.model)
 
+    def complete_solution(self) -> None:
+        """After a solution of the single-level model is loaded: fill in what it does not determine."""
+        for step in self.completions:
+            step()
+
     def remove(self) -> None:
         """Undo the reformulation: delete the added block, reactivate the follower objectives."""
         self.model.del_component(self.block)
-        for objective in self.deactivated:
-            objective.activate()
+        for component in self.deactivated:
+            component.activate()
         for name in self.model_components:
             self.model.del_component(name)
 
@@ -112,7 +121,7 @@ class BilevelTransformation(Transformation):
                     reformulation.features.add(Feature.NONLINEAR)
                 form.objective.deactivate()
                 reformulation.deactivated.append(form.objective)
-            reformulation.features |= leader_features(structure)
+            reformulation.features |= self.leader_features(reformulation)
         except Exception:
             reformulation.remove()
             raise
@@ -121,13 +130,6 @@ class BilevelTransformation(Transformation):
 
     def accepts(self, structure: BilevelStructure) -> None:
         """Raise :class:`MethodRefusedError` for a follower this method cannot reformulate."""
-        if len(structure.followers) > 1:
-            names = ", ".join(f.follower.name for f in structure.followers)
-            raise StructureError(
-                f"the model has {len(structure.followers)} followers ({names}); this version "
-                "solves one follower per model: merge them into one follower block if they "
-                "form a single optimisation problem."
-            )
         for form in structure.followers:
             self.accepts_follower(form)
 
@@ -140,6 +142,10 @@ class BilevelTransformation(Transformation):
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         raise NotImplementedError
+
+    def leader_features(self, reformulation: Reformulation) -> set[str]:
+        """Features the leader's objective and constraints bring to the single-level model."""
+        return leader_features(reformulation.structure)
 
 
 def _dual_bound(value):

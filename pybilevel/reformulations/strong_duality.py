@@ -6,18 +6,25 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from pybilevel.bounds import HighPointRelaxation
 from pybilevel.errors import MethodRefusedError
 from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.kkt_system import FollowerDual
-from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds
 from pybilevel.reformulations.base import (
     BilevelTransformation,
     Feature,
     Reformulation,
     declare_multiplier_bound_options,
 )
+from pybilevel.reformulations.mccormick import (
+    Products,
+    add_products,
+    bound_multipliers,
+    coupling_products,
+    multiplier_products,
+)
 
-__all__ = ["StrongDualityTransformation"]
+__all__ = ["StrongDualityTransformation", "dual_objective", "dual_product_count"]
 
 
 @TransformationFactory.register(
@@ -27,9 +34,11 @@ __all__ = ["StrongDualityTransformation"]
 class StrongDualityTransformation(BilevelTransformation):
     """Adds, per follower: multipliers, stationarity (dual feasibility) and ``strong_duality``:
     the follower's primal objective is at most its (Wolfe) dual objective, which with weak
-    duality makes them equal. Products of leader variables and multipliers (leader variables
-    in follower constraints, or in the follower objective next to follower variables) make the
-    constraint bilinear; the single-level model is then solved by SCIP."""
+    duality makes them equal. Leader variables in follower constraints, or in the follower
+    objective next to follower variables, multiply multipliers or follower variables. Where the
+    leader variable is binary, the product is linearised exactly (``product[key]`` with McCormick
+    constraints, see :mod:`~pybilevel.reformulations.mccormick`), so an LP follower with binary
+    leader coupling gives a MILP for HiGHS; other products stay bilinear, solved by SCIP."""
 
     method = "strong_duality"
     CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
@@ -46,35 +55,29 @@ class StrongDualityTransformation(BilevelTransformation):
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         form = dual.form
-        y, x = form.variables, form.leader_variables
+        y = form.variables
+        products: Products = {}
+        if form.Q.nnz or form.C.nnz or form.A_x.nnz:
+            # bounded multipliers: needed by the McCormick products, and they keep SCIP's
+            # spatial branch-and-bound from pairing a huge multiplier with a slack inside its
+            # feasibility tolerance (seen: 2e8 x 1e-8 on Bard & Falk 1982 Ex. 2)
+            hpr = HighPointRelaxation(reformulation.structure)
+            ranges = bound_multipliers(dual, hpr, config, reformulation.bigm)
+            wanted = multiplier_products(dual, ranges) + coupling_products(form, hpr, reformulation.bigm)
+            products = add_products(dual.block, wanted)
         quadratic = 0.5 * _quadratic_form(form.Q, y)
         primal = LinearExpression(
             constant=0.0, linear_coefs=[float(v) for v in form.c], linear_vars=list(y)
-        ) + _bilinear(form, x, y) + quadratic
-        dual_objective = _dual_objective(dual) - quadratic
-        dual.block.strong_duality = Constraint(expr=primal - dual_objective <= 0)
-        if form.Q.nnz or form.C.nnz or form.A_x.nnz:
+        ) + _coupling(form, products) + quadratic
+        dual.block.strong_duality = Constraint(expr=primal - (dual_objective(dual, products) - quadratic) <= 0)
+        if form.Q.nnz or dual_product_count(dual) + form.C.tocoo().nnz > len(products):
             reformulation.features.add(Feature.BILINEAR)
-            _bound_multipliers(dual, reformulation, config)
 
 
-def _bound_multipliers(dual: FollowerDual, reformulation: Reformulation, config) -> None:
-    """Give every multiplier an upper bound, so products with leader variables stay bounded.
-
-    Unbounded multipliers let a global solver pair a huge multiplier with a slack inside its
-    feasibility tolerance (seen: 2e8 x 1e-8 on Bard & Falk 1982 Ex. 2) and make spatial
-    branch-and-bound slow. The bounds come from the same sources as big-M values.
-    """
-    hpr = HighPointRelaxation(reformulation.structure)
-    bounds = multiplier_bounds(dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples)
-    name = dual.form.follower.name
-    for pair, (value, source) in zip(dual.pairs, bounds):
-        pair.multiplier.setub(value)
-        reformulation.bigm.append(BigMValue(name, pair.key, "multiplier", value, source))
-    equal_bound = max((value for value, _ in bounds), default=None)
-    for var in dual.block.dual_equal.values():  # free multipliers: the largest bound, both ways
-        var.setlb(-equal_bound)
-        var.setub(equal_bound)
+def dual_product_count(dual: FollowerDual) -> int:
+    """Number of multiplier x leader variable products in the dual objective."""
+    row_nonzeros = np.diff(dual.form.A_x.tocsr().indptr)
+    return sum(len(m) * n for m, n in zip(dual.row_multipliers, row_nonzeros))
 
 
 def _quadratic_form(Q, variables) -> object:
@@ -82,26 +85,42 @@ def _quadratic_form(Q, variables) -> object:
     return sum(float(q) * variables[i] * variables[j] for i, j, q in zip(coo.row, coo.col, coo.data))
 
 
-def _bilinear(form: FollowerForm, x, y) -> object:
+def _coupling(form: FollowerForm, products: Products) -> object:
+    """x @ C @ y with each product of a binary x by a bounded y replaced by its product variable."""
     coo = form.C.tocoo()
-    return sum(float(q) * x[i] * y[j] for i, j, q in zip(coo.row, coo.col, coo.data))
+    terms = []
+    for i, j, q in zip(coo.row, coo.col, coo.data):
+        x, y = form.leader_variables[i], form.variables[j]
+        terms.append(float(q) * products.get((id(y), id(x)), x * y))
+    return sum(terms)
 
 
-def _dual_objective(dual: FollowerDual) -> object:
-    """Sum of multiplier x (right-hand side minus the leader's part of the row) and bound terms."""
+def dual_objective(dual: FollowerDual, products: Products | None = None) -> object:
+    """Sum of multiplier x (right-hand side minus the leader's part of the row) and bound terms;
+    ``products[(id(multiplier), id(x))]`` replaces the product multiplier * x where given."""
+    products = products or {}
     form = dual.form
     a_x = form.A_x.tocsr()
-    terms = []
+    coefs: list[float] = []
+    variables: list = []
+    bilinear = []
     for i, multipliers in enumerate(dual.row_multipliers):
-        leader_part = sum(
-            float(a_x.data[k]) * form.leader_variables[a_x.indices[k]]
-            for k in range(a_x.indptr[i], a_x.indptr[i + 1])
-        )
         for mult, sign in multipliers:
             rhs = form.row_lower[i] if sign > 0 else form.row_upper[i]
-            terms.append(sign * mult * (float(rhs) - leader_part))
+            coefs.append(sign * float(rhs))
+            variables.append(mult)
+            for k in range(a_x.indptr[i], a_x.indptr[i + 1]):
+                x = form.leader_variables[a_x.indices[k]]
+                coef = -sign * float(a_x.data[k])
+                product = products.get((id(mult), id(x)))
+                if product is None:
+                    bilinear.append(coef * mult * x)
+                else:
+                    coefs.append(coef)
+                    variables.append(product)
     for j, multipliers in enumerate(dual.column_multipliers):
         for mult, sign in multipliers:
             bound = form.var_lower[j] if sign > 0 else form.var_upper[j]
-            terms.append(sign * float(bound) * mult)
-    return sum(terms)
+            coefs.append(sign * float(bound))
+            variables.append(mult)
+    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) + sum(bilinear)
