@@ -56,10 +56,12 @@ def solve_model(
     time_limit: float | None = None,
     mip_gap: float = 1e-9,
     feasibility_tol: float | None = None,
+    presolve: bool = True,
 ) -> SolveOutcome:
     """Solve ``model`` with an embedded solver and load its solution into the variables.
 
     A failure inside the solver (numerical trouble) comes back as status ``"error"``.
+    ``presolve=False`` turns HiGHS's presolve off (SCIP and Ipopt ignore it).
     """
     if solver not in SOLVERS:
         raise SolverUnavailableError(f"unknown solver '{solver}'; choose one of {sorted(SOLVERS)}.")
@@ -74,6 +76,8 @@ def solve_model(
         options["time_limit"] = time_limit
     if solver == "highs":
         options["solver_options"] = {"mip_rel_gap": mip_gap}
+        if not presolve:
+            options["solver_options"]["presolve"] = "off"
         if feasibility_tol is not None:
             options["solver_options"]["primal_feasibility_tolerance"] = feasibility_tol
     else:
