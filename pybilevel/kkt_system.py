@@ -99,12 +99,14 @@ def build_follower_dual(form: FollowerForm, block: BlockData) -> FollowerDual:
         var = form.variables[j]
         mult = block.bound_lower[col_names[j]]
         dual.column_multipliers[j].append((mult, 1))
-        dual.pairs.append(ComplementarityPair(f"{col_names[j]}:lower", var, "lower", mult, var - float(form.var_lower[j]), None, j))
+        slack = LinearExpression(constant=-float(form.var_lower[j]), linear_coefs=[1.0], linear_vars=[var])
+        dual.pairs.append(ComplementarityPair(f"{col_names[j]}:lower", var, "lower", mult, slack, None, j))
     for j in upper_cols:
         var = form.variables[j]
         mult = block.bound_upper[col_names[j]]
         dual.column_multipliers[j].append((mult, -1))
-        dual.pairs.append(ComplementarityPair(f"{col_names[j]}:upper", var, "upper", mult, float(form.var_upper[j]) - var, None, j))
+        slack = LinearExpression(constant=float(form.var_upper[j]), linear_coefs=[-1.0], linear_vars=[var])
+        dual.pairs.append(ComplementarityPair(f"{col_names[j]}:upper", var, "upper", mult, slack, None, j))
 
     gradients = dict(zip(col_names, _stationarity_expressions(form, dual)))
     block.stationarity = Constraint(col_names, rule=lambda b, name: gradients[name] == 0)
