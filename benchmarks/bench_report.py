@@ -211,18 +211,20 @@ def _pairs(table: list[dict]) -> list[tuple[dict, dict]]:
 
 
 def _ratio_table(table: list[dict]) -> str:
-    header = ["family", "n_y", "pybilevel", "PAO", "end to end", "x faster", *SHARED_PHASES, "objectives agree"]
+    header = ["family", "n_y", "pybilevel", "PAO", "end to end", "x faster", *SHARED_PHASES,
+              "objectives (pybilevel - PAO) / abs(PAO)", "PAO follower optimal", "pybilevel follower optimal"]
     body = []
     for ours, pao in _pairs(table):
         both = ours["status"] == "ok" and pao["status"] == "ok"
         ratio = ours["total_s"] / pao["total_s"] if both else None
         per_phase = [(ours[f"{p}_s"] / pao[f"{p}_s"]) if both and ours[f"{p}_s"] is not None and pao[f"{p}_s"] else None
                      for p in SHARED_PHASES]
-        agree = None
-        if both and ours["objective"] is not None and pao["objective"] is not None:
-            agree = abs(ours["objective"] - pao["objective"]) <= 1e-4 * max(1.0, abs(pao["objective"]))
+        diff = None
+        if ours["objective"] is not None and pao["objective"] is not None:
+            diff = (ours["objective"] - pao["objective"]) / max(1.0, abs(pao["objective"]))
         body.append([ours["family"], ours["n_y"], ours["status"], pao["status"], ratio,
-                     None if ratio is None else 1 / ratio, *per_phase, agree])
+                     None if ratio is None else 1 / ratio, *per_phase, diff, pao["follower_optimal"],
+                     ours["follower_optimal"]])
     return _markdown(header, body)
 
 
@@ -281,7 +283,9 @@ def _targets(table: list[dict]) -> str:
     for ours, pao in _pairs(table):
         if ours["status"] == "ok" and pao["status"] == "ok":
             lines.append(f"- {ours['family']} n_y = {ours['n_y']:,}: pybilevel big-M {pao['total_s'] / ours['total_s']:.1f}x "
-                         f"faster than PAO end to end, objectives {ours['objective']:.8g} vs {pao['objective']:.8g}")
+                         f"faster than PAO end to end, objectives {ours['objective']:.8g} vs {pao['objective']:.8g}"
+                         f" (PAO's follower response optimal: {_fmt(pao['follower_optimal'])}, "
+                         f"pybilevel's: {_fmt(ours['follower_optimal'])})")
         else:
             lines.append(f"- {ours['family']} n_y = {ours['n_y']:,}: pybilevel big-M {ours['status']} "
                          f"({_fmt(ours['total_s'])} s), PAO {pao['status']}")
@@ -318,16 +322,17 @@ def plot(table: list[dict], path: Path) -> bool:
     tools = sorted({r["tool"] for r in table}, key=_tool_order)
     fig, axes = plt.subplots(1, len(families), figsize=(5 * len(families), 4.2), sharey=True, squeeze=False)
     markers = dict(zip(tools, "osD^v<>p*h"))
+    colours = {tool: f"C{k}" for k, tool in enumerate(tools)}
     for ax, family in zip(axes[0], families):
         for tool in tools:
-            points = sorted((r["n_y"], r["total_s"] or r["wall_s"], r["status"] == "ok" or
-                             (tool == "reference" and r["status"] == "optimal"))
-                            for r in table if r["family"] == family and r["tool"] == tool and (r["total_s"] or r["wall_s"]))
+            points = sorted((r["n_y"], r["total_s"] or r["wall_s"], r["status"] in ("ok", "optimal"))
+                            for r in table if r["family"] == family and r["tool"] == tool and (r["total_s"] or r["wall_s"])
+                            and r["status"] not in ("unsupported", "refused", "error", "crash"))
             if not points:
                 continue
             n, t, ok = zip(*points)
-            line, = ax.plot(n, t, "-", label=tool, alpha=0.8)
-            colour = line.get_color()
+            colour = colours[tool]
+            ax.plot(n, t, "-", color=colour, alpha=0.8)
             ax.scatter([a for a, k in zip(n, ok) if k], [b for b, k in zip(t, ok) if k], marker=markers[tool], color=colour)
             ax.scatter([a for a, k in zip(n, ok) if not k], [b for b, k in zip(t, ok) if not k], marker=markers[tool],
                        facecolors="none", edgecolors=colour)
@@ -337,9 +342,11 @@ def plot(table: list[dict], path: Path) -> bool:
         ax.set_xlabel("follower variables n_y")
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("seconds (build + solve call)")
-    axes[0][-1].legend(fontsize=8, loc="upper left")
-    fig.suptitle("open markers: limit / timeout / not optimal (time spent, a lower bound)", fontsize=9)
-    fig.tight_layout()
+    handles = [plt.Line2D([], [], color=colours[t], marker=markers[t], label=t) for t in tools]
+    fig.legend(handles=handles, loc="lower center", ncol=len(tools), fontsize=8, frameon=False)
+    fig.suptitle("time against follower size; open markers: stopped at a limit or killed (time spent, a lower bound)",
+                 fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
