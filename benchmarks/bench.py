@@ -143,7 +143,8 @@ def run(args: argparse.Namespace) -> list[dict]:
         n_y = load_instance(path)["meta"]["n_y"]
         found = run_runner(
             [sys.executable, str(HERE / "pybilevel_runner.py"), str(path), "--methods", *methods_for(n_y, args),
-             "--time-limit", str(args.time_limit), "--timeout", str(args.timeout)],
+             "--time-limit", str(args.time_limit), "--timeout", str(args.timeout),
+             "--memory-limit-gb", str(args.memory_limit_gb)],
             budget=len(args.methods) * (args.timeout + 60))
         if args.pao:
             found += run_runner(
@@ -187,6 +188,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="kill a pybilevel child after this many s (default: %(default)s)")
     parser.add_argument("--pao-timeout", type=float, default=600.0,
                         help="kill a PAO child after this many s; PAO takes no solver time limit (default: %(default)s)")
+    parser.add_argument("--memory-limit-gb", type=float, default=16.0,
+                        help="address-space limit of each pybilevel child, GiB (default: %(default)s)")
     parser.add_argument("--reference-time-limit", type=float, default=300.0)
     parser.add_argument("--no-pao", dest="pao", action="store_false", help="skip PAO")
     parser.add_argument("--no-reference", dest="reference", action="store_false", help="skip the highspy reference")

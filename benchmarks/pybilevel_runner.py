@@ -13,7 +13,9 @@ reformulate, size, translate, solve, invert, certify, plus ``other``, the part
 of the ``bl.solve`` call outside them), ``time_total`` (build + ``bl.solve``),
 ``baseline_rss_mb`` (after imports), ``peak_rss_mb`` (``ru_maxrss`` of the
 child), ``model_size`` (rows, columns, nonzeros of the single-level model).
-``time_limit`` goes to the single-level solver; ``--timeout`` kills the child.
+``time_limit`` goes to the single-level solver; ``--timeout`` kills the child, and
+``--memory-limit-gb`` caps its address space (strong duality on the 50,000-variable QP-LP
+instance drove SCIP past the machine's 24 GiB and the kernel killed it).
 """
 from __future__ import annotations
 
@@ -139,7 +141,8 @@ def solve_one(path: Path, method: str, time_limit: float | None) -> dict:
         record.update(objective=result.leader_objective, follower_objective=float(inst["d"] @ y), x=x.tolist())
     if result.certificate:
         cert = result.certificate[0]
-        record["certificate"] = {"passed": cert.passed, "gap": cert.gap, "max_violation": cert.max_violation}
+        record["certificate"] = {"passed": cert.passed, "gap": cert.gap, "max_violation": cert.max_violation,
+                                 "message": cert.message}
     return record
 
 
@@ -154,7 +157,8 @@ def _bigm_summary(result: Any) -> dict[str, Any]:
 
 def _run_isolated(path: Path, method: str, args: argparse.Namespace) -> dict:
     """Run one (instance, method) in a child process, killed after ``args.timeout`` seconds."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--single", "--methods", method]
+    cmd = [sys.executable, os.path.abspath(__file__), "--single", "--methods", method,
+           "--memory-limit-gb", str(args.memory_limit_gb)]
     if args.time_limit is not None:
         cmd += ["--time-limit", str(args.time_limit)]
     cmd.append(str(path))
@@ -188,8 +192,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds for the single-level solver (default: none)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds per (instance, method) before the child is killed (default: %(default)s)")
+    parser.add_argument("--memory-limit-gb", type=float, default=16.0,
+                        help="address-space limit of a child, GiB: it fails alone instead of the machine "
+                        "running out of memory (default: %(default)s)")
     parser.add_argument("--single", action="store_true", help="solve in this process, no timeout")
     args = parser.parse_args(argv)
+    if args.single:
+        limit = int(args.memory_limit_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     for path in args.instances:
         for method in args.methods:
             if args.single:

@@ -1,9 +1,12 @@
 """The embedded solvers (HiGHS through ``highspy``, SCIP through ``pyscipopt``) behind one call."""
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import TerminationCondition
@@ -83,7 +86,7 @@ def solve_model(
     else:
         options["rel_gap"] = mip_gap
         # SCIP's log through Pyomo's fd capture can block the solve (seen on a 10-arc model)
-        options["solver_options"] = {"display/verblevel": 0}
+        options["solver_options"] = {"display/verblevel": 0, "nlpi/ipopt/optfile": _scip_ipopt_options()}
         if feasibility_tol is not None:
             options["solver_options"]["numerics/feastol"] = feasibility_tol
     start = time.perf_counter()
@@ -133,6 +136,22 @@ def _solve_linear_with_highs(model: BlockData, options: dict, start: float) -> S
         seconds=time.perf_counter() - start,
         solver_seconds=run.run_seconds,
     )
+
+
+#: Ipopt options for SCIP's NLP heuristics: MUMPS ordered by AMD instead of METIS. With METIS the
+#: process dies in SCIP's root node with "free(): invalid pointer" (scipopt/scip#211; seen on the
+#: strong-duality model of a 10,000-variable LP follower, every run, and gone with this option)
+_SCIP_IPOPT_OPTIONS = "mumps_pivot_order 0\n"
+
+
+def _scip_ipopt_options() -> str:
+    """Path of an Ipopt options file holding ``_SCIP_IPOPT_OPTIONS`` (written once per machine)."""
+    path = Path(tempfile.gettempdir()) / "pybilevel_scip_ipopt.opt"
+    if not path.exists() or path.read_text() != _SCIP_IPOPT_OPTIONS:
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(_SCIP_IPOPT_OPTIONS)
+        os.replace(partial, path)
+    return str(path)
 
 
 @contextmanager
