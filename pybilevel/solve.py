@@ -23,12 +23,13 @@ from pybilevel.results import BilevelResult, Status
 from pybilevel.scholtes import complementarity_report, solve_regularized
 from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
 from pybilevel.structure import BilevelStructure, analyze
+from pybilevel.value_function import METHOD as VALUE_FUNCTION, solve_value_function
 
 __all__ = ["solve", "METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
 
-METHODS = tuple(TRANSFORMATIONS)
-#: methods whose default solver proves global optimality of the single-level model
-GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1")
+METHODS = (*TRANSFORMATIONS, VALUE_FUNCTION)
+#: methods whose default solver proves global optimality (of the single-level model, or by decomposition)
+GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1", VALUE_FUNCTION)
 #: methods that return a local (stationary) point
 LOCAL_METHODS = ("regularized",)
 
@@ -46,13 +47,14 @@ def solve(
 
     ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
     says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
-    ``"regularized"``; options of the method's transformation (e.g. ``dual_bound`` for big-M)
-    pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
-    locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
+    ``"regularized"``, ``"value_function"`` (exact decomposition for integer followers,
+    :mod:`pybilevel.value_function`); options of the method (e.g. ``dual_bound`` for big-M,
+    ``max_iterations`` for value_function) pass through ``method_options``.
+    ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
     The model is left as it was, except that its variables hold the solution found.
     """
-    if method != "auto" and method not in TRANSFORMATIONS:
+    if method != "auto" and method not in METHODS:
         raise MethodRefusedError(f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS)}.")
     if solver is not None and solver not in SOLVERS:
         raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
@@ -62,6 +64,15 @@ def solve(
     method_reason = f"'{method}' as requested"
     if method == "auto":
         method, method_reason = choose_method(structure)
+    if method == VALUE_FUNCTION:  # a decomposition: no single-level model to build
+        with _timed(timings, "solve"):
+            result = solve_value_function(structure, time_limit, mip_gap, **method_options)
+        result.method_reason = method_reason
+        if result.leader and certify_result:
+            _certify(structure, result, timings)
+            result.warn_if_uncertified()
+        result.timings = timings
+        return result
     with _timed(timings, "reformulate"):
         reformulation = TRANSFORMATIONS[method]().reformulate(structure, **method_options)
     try:
@@ -91,8 +102,7 @@ def solve(
     finally:
         reformulation.remove()
     if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
-        with _timed(timings, "certify"):
-            result.certificate = certify(structure)
+        _certify(structure, result, timings)
         result.warn_if_uncertified()
     elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
         with _timed(timings, "diagnose"):
@@ -108,6 +118,11 @@ def _timed(timings: dict[str, float], phase: str):
         yield
     finally:
         timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
+
+
+def _certify(structure: BilevelStructure, result: BilevelResult, timings: dict[str, float]) -> None:
+    with _timed(timings, "certify"):
+        result.certificate = certify(structure)
 
 
 def _complementarity_as_products(reformulation: Reformulation) -> None:
