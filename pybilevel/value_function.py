@@ -42,6 +42,7 @@ from pybilevel.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.follower_form import FollowerClass, FollowerForm
 from pybilevel.highs_arrays import ArrayLP
+from pybilevel.reformulations.base import refusal_message
 from pybilevel.results import BilevelResult, Status
 from pybilevel.structure import BilevelStructure, LeaderClass
 
@@ -64,6 +65,8 @@ def accepts(structure: BilevelStructure) -> None:
     form = structure.followers[0]
     name = form.follower.name
     refuse = f"method '{METHOD}' cannot solve follower {name} ({form.follower_class}): "
+    if form.follower_class in (FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP, FollowerClass.CONVEX_NLP):
+        raise MethodRefusedError(refusal_message(form, METHOD))
     if form.follower_class not in (FollowerClass.INTEGER, FollowerClass.LP) or form.Q.nnz or form.is_nonlinear:
         raise MethodRefusedError(
             refuse + "it needs a linear follower objective and linear follower constraints; "
@@ -246,18 +249,22 @@ class ValueFunctionDecomposition:
 
     # ------------------------------------------------------------------ loop
     def run(self, time_limit: float | None = None, max_iterations: int | None = None) -> ValueFunctionRun:
-        """Iterate master / follower / restricted problem until the bounds meet or a limit stops it."""
+        """Iterate master / follower / restricted problem until the bounds meet or a limit stops it.
+
+        It ends proven optimal when the bounds meet, when the master is infeasible (nothing is left
+        outside what the cuts excluded), or when the master's own point is bilevel feasible up to
+        :data:`VALUE_TOL` (its bound is then attained up to that tolerance; the reported gap says by how much).
+        """
         start = time.perf_counter()
         n = len(self.hpr.columns)
         best, upper, lower, iteration = None, np.inf, -np.inf, 0
-        stop = "converged"
+        proven, stop = False, "limit"
 
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
-        while not self._converged(lower, upper):
+        while not proven:
             if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
-                stop = "limit"
                 break
             iteration += 1
             cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
@@ -266,14 +273,13 @@ class ValueFunctionDecomposition:
                 if iteration == 1:
                     return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
                                         "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
-                lower = upper  # no point outside the cut-off ones: the incumbent (if any) is optimal
+                lower, proven = upper, True
                 break
             if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
                 return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
                                     "follower's variables finite bounds", best, upper, lower, iteration)
             lower = max(lower, master.bound)
-            if master.status == "limit" or not master.has_point:
-                stop = "limit"
+            if master.status != "optimal" or not master.has_point:
                 break
             x_hat = master.x[:n].copy()
             x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
@@ -288,17 +294,23 @@ class ValueFunctionDecomposition:
                 break
             phi = follower.objective
             candidate = self._restricted(x_hat, phi, remaining())
+            master_feasible = self.form.c @ master.x[self.y_cols] <= phi + VALUE_TOL * max(1.0, abs(phi))
+            if candidate is None and master_feasible:
+                candidate = x_hat  # the restricted problem failed numerically; the master's point is feasible
+                candidate[self.y_cols] = master.x[self.y_cols]
             if candidate is not None and self.cost @ candidate < upper:
                 best, upper = candidate, float(self.cost @ candidate)
-            self.add_linking_cut(x_hat[self.link_cols], phi)
-            self.add_response_cut(follower.x)
-            if candidate is not None:
-                self.add_response_cut(candidate[self.y_cols])
-        status = Status.OPTIMAL if self._converged(lower, upper) else (Status.FEASIBLE if best is not None else Status.LIMIT)
-        if best is None and self._converged(lower, upper):
+            proven = master_feasible or self._converged(lower, upper)
+            if not proven:
+                self.add_linking_cut(x_hat[self.link_cols], phi)
+                self.add_response_cut(follower.x)
+                if candidate is not None:
+                    self.add_response_cut(candidate[self.y_cols])
+        if proven and best is None:
             return self._finish(Status.INFEASIBLE, "the constraints have common points, but at no leader decision does "
                                 "a follower-optimal response satisfy the leader's constraints (bilevel infeasible)",
                                 None, upper, lower, iteration)
+        status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
         return self._finish(status, stop, best, upper, lower, iteration)
 
     def _restricted(self, x_hat: np.ndarray, phi: float, time_limit: float | None) -> np.ndarray | None:
@@ -306,18 +318,16 @@ class ValueFunctionDecomposition:
         cols = self.link_cols
         self.restricted.set_col_bounds(cols, x_hat[cols], x_hat[cols])
         hpr = self.hpr
-        self.restricted.set_row_bounds(
-            np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi + VALUE_TOL * max(1.0, abs(phi)))
-        )
+        self.restricted.set_row_bounds(np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi))
         solution = self.restricted.solve(self.cost, time_limit=time_limit)
         return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
 
     def _converged(self, lower: float, upper: float) -> bool:
-        return upper - lower <= self.mip_gap * max(1.0, abs(upper)) if np.isfinite(upper) else lower == np.inf
+        return bool(np.isfinite(upper) and upper - lower <= self.mip_gap * max(1.0, abs(upper)))
 
     def _finish(self, status: str, why: str, best, upper: float, lower: float, iterations: int) -> ValueFunctionRun:
         sense = self.sense
-        bound = None if not np.isfinite(lower) or lower == upper == np.inf else sense * float(min(lower, upper))
+        bound = sense * float(min(lower, upper)) if np.isfinite(lower) else None
         objective = None if best is None else sense * upper
         cuts = f"{self.response_cuts} response cuts, {self.linking_cuts} linking cuts"
         message = {

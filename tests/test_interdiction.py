@@ -42,7 +42,7 @@ def brute_force(data):
 
 
 @pytest.mark.parametrize("budget", [0, 1, 2])
-@pytest.mark.parametrize("method", bl.GLOBAL_METHODS)
+@pytest.mark.parametrize("method", bl.GLOBAL_METHODS)  # value_function among them: binary leader, LP follower
 def test_interdiction_matches_enumeration(method, budget):
     module = load_model_file(ROOT / "models" / "interdiction.py")
     data = load_tables(ROOT / "data" / "interdiction", module.TABLES)
