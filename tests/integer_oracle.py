@@ -171,12 +171,12 @@ def to_pyomo(p: IntegerBilevel, explicit_bounds: bool = True) -> pyo.ConcreteMod
 
 
 def random_integer_bilevel(seed: int, n_x: int = 2, n_y: int = 3, m: int = 3, mixed: bool = False,
-                           fractional: bool = False, box: int = 3) -> IntegerBilevel:
+                           fractional: bool = False, box: int = 3) -> tuple[IntegerBilevel, tuple]:
     """A random instance with x in {0..box}^n_x and y in [0, box]^n_y (y integer, or its last entry
     continuous with ``mixed``); integer coefficients, or halves in A with ``fractional``.
 
-    Drawn again until the follower is feasible at some leader decision; a leader row in (x, y)
-    makes the leader's constraints bind on the follower's answer.
+    Drawn again until the problem is bilevel feasible; a leader row in (x, y) makes the leader's
+    constraints bind on the follower's answer. Returns the instance and its enumerated optimum.
     """
     rng = np.random.default_rng(seed)
     integer = np.ones(n_y, dtype=bool)
@@ -191,5 +191,6 @@ def random_integer_bilevel(seed: int, n_x: int = 2, n_y: int = 3, m: int = 3, mi
             A=A, B=B, b=b, x_lb=np.zeros(n_x), x_ub=np.full(n_x, box), y_lb=np.zeros(n_y), y_ub=np.full(n_y, box),
             integer=integer, Gx=rng.integers(-3, 4, (1, n_x)), Gy=rng.integers(-3, 4, (1, n_y)), g=[rng.integers(2, 8)],
         )
-        if p.solve_by_enumeration() is not None:
-            return p
+        reference = p.solve_by_enumeration()
+        if reference is not None:
+            return p, reference

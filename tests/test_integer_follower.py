@@ -1,0 +1,161 @@
+"""Integer (MILP) followers: method value_function against published optima and brute-force enumeration."""
+from pathlib import Path
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+import pybilevel as bl
+from integer_library import PROBLEMS
+from integer_oracle import random_integer_bilevel, to_pyomo
+from pybilevel import Status
+from pybilevel.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SOLVABLE = [p for p in PROBLEMS if not p.refused_because]
+
+
+def close(a: float, b: float, rel: float = 1e-6) -> bool:
+    return abs(a - b) <= rel * max(1.0, abs(b))
+
+
+@pytest.mark.parametrize("problem", SOLVABLE, ids=[p.name for p in SOLVABLE])
+def test_literature_problem_matches_published_optimum_and_enumeration(problem):
+    reference, x_ref, y_ref = problem.instance.solve_by_enumeration()
+    if problem.leader_objective is not None:  # the oracle and the literature agree
+        assert reference == pytest.approx(problem.leader_objective, abs=1e-9), problem.citation
+    res = bl.solve(problem.build(), method="value_function")
+    assert res.ok, res.message
+    assert res.leader_objective == pytest.approx(reference, abs=1e-9), problem.citation
+    assert res.bound == pytest.approx(reference, abs=1e-9) and res.gap <= 1e-9
+    assert res.iterations >= 1
+    for name, val in {**problem.leader_values, **{f"x[{i}]": v for i, v in enumerate(x_ref)}}.items():
+        assert res.leader[name] == pytest.approx(val, abs=1e-9), name  # the optimum is unique in these problems
+    for name, val in problem.follower_values.items():
+        assert res.follower["f"][name] == pytest.approx(val, abs=1e-9), name
+
+
+@pytest.mark.parametrize("problem", [p for p in PROBLEMS if p.refused_because], ids=lambda p: p.name)
+def test_continuous_linking_variable_is_refused_by_name(problem):
+    with pytest.raises(bl.MethodRefusedError, match=problem.refused_because):
+        bl.solve(problem.build(), method="value_function")
+
+
+CASES = [("pure", s) for s in range(12)] + [("mixed", s) for s in range(6)] + [("fractional", s) for s in range(8)]
+
+
+@pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
+def test_random_instance_matches_enumeration(kind, seed):
+    """pure: follower all integer; mixed: one continuous follower variable (an LP per integer part in
+    the oracle); fractional: linking coefficients in halves, where a response cut is relaxed."""
+    p, (expected, _, _) = random_integer_bilevel(seed, mixed=kind == "mixed", fractional=kind == "fractional")
+    res = bl.solve(to_pyomo(p), method="value_function")
+    assert res.ok, (res.status, res.message)
+    # the oracle's ties allow 1e-7 relative follower slack; value_function's final point allows none
+    assert close(res.leader_objective, expected), (res.leader_objective, expected)
+    x = np.array([res.leader[f"x[{i}]"] for i in range(p.n_x)])
+    y = np.array([res.follower["f"][f"f.y[{j}]"] for j in range(p.n_y)])
+    phi = p.follower_value(x)  # the oracle's own follower optimum at the returned decision
+    sign = -1 if p.follower_max else 1
+    assert sign * p.d @ y <= phi + 1e-6 * max(1.0, abs(phi))
+
+
+def test_auto_chooses_value_function_for_an_integer_follower():
+    res = bl.solve(PROBLEMS[0].build())
+    assert res.method == "value_function" and "integer follower" in res.method_reason
+    assert res.ok and res.leader_objective == pytest.approx(-22)
+
+
+def test_iteration_limit_gives_the_best_point_and_a_proven_gap():
+    """Moore & Bard needs 3 iterations; after 1 the point is bilevel feasible but not proven optimal."""
+    res = bl.solve(PROBLEMS[0].build(), method="value_function", max_iterations=1)
+    assert res.status == Status.FEASIBLE and not res.ok
+    assert res.certified  # the point itself is bilevel feasible: the follower's answer is optimal
+    assert res.bound <= -22 <= res.leader_objective  # the bound is valid, the point no better than the optimum
+    assert res.gap == pytest.approx(abs(res.leader_objective - res.bound) / max(1, abs(res.leader_objective)))
+    assert res.gap > 0 and "stopped" in res.message
+
+
+def test_tiny_time_limit_never_claims_optimality():
+    res = bl.solve(PROBLEMS[3].build(), method="value_function", time_limit=1e-9)
+    assert res.status in (Status.LIMIT, Status.FEASIBLE)
+    assert res.leader_objective is None or res.leader_objective >= -20 - 1e-9
+
+
+def integer_skeleton():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(within=pyo.Integers, bounds=(0, 5))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(within=pyo.Integers, bounds=(0, None))
+    return m
+
+
+def test_no_common_integer_point_is_infeasible_although_the_lp_relaxation_is_not():
+    m = integer_skeleton()
+    m.f.c = pyo.Constraint(expr=pyo.inequality(0.2, 2 * m.f.y - 2 * m.x, 0.8))  # y - x in [0.1, 0.4]
+    m.f.obj = pyo.Objective(expr=m.f.y)
+    m.obj = pyo.Objective(expr=m.x)
+    res = bl.solve(m, method="value_function")
+    assert res.status == Status.INFEASIBLE and "no common integer point" in res.message
+
+
+def test_bilevel_infeasible_when_no_follower_optimum_suits_the_leader():
+    m = integer_skeleton()
+    m.f.c = pyo.Constraint(expr=m.f.y + m.x <= 20)
+    m.f.obj = pyo.Objective(expr=m.f.y)  # the follower always answers y = 0
+    m.need = pyo.Constraint(expr=m.f.y >= 2)
+    m.obj = pyo.Objective(expr=m.x)
+    res = bl.solve(m, method="value_function")
+    assert res.status == Status.INFEASIBLE and "bilevel infeasible" in res.message
+
+
+def test_follower_unbounded_names_the_leader_decision():
+    m = integer_skeleton()
+    m.f.c = pyo.Constraint(expr=m.f.y >= m.x)
+    m.f.obj = pyo.Objective(expr=-m.f.y)
+    m.cap = pyo.Constraint(expr=m.f.y <= 10)  # a leader row: the relaxation is bounded, the follower is not
+    m.obj = pyo.Objective(expr=m.x)
+    res = bl.solve(m, method="value_function")
+    assert res.status == Status.FOLLOWER_UNBOUNDED and "follower f has no optimum" in res.message
+
+
+@pytest.mark.parametrize(
+    "follower_objective, leader_objective, words",
+    [
+        (lambda m: m.f.y ** 2, lambda m: m.x, "linear follower objective"),
+        (lambda m: m.x * m.f.y, lambda m: m.x, "multiply leader variables"),
+        (lambda m: m.f.y, lambda m: m.x ** 2 + m.f.y, "linear leader objective"),
+    ],
+)
+def test_refusals_say_what_the_method_needs(follower_objective, leader_objective, words):
+    m = integer_skeleton()
+    m.f.c = pyo.Constraint(expr=m.f.y + m.x <= 20)
+    m.f.obj = pyo.Objective(expr=follower_objective(m))
+    m.obj = pyo.Objective(expr=leader_objective(m))
+    with pytest.raises(bl.MethodRefusedError, match=words):
+        bl.solve(m, method="value_function")
+
+
+def test_unbounded_linking_variable_is_refused_by_name():
+    m = integer_skeleton()
+    m.z = pyo.Var(within=pyo.Integers)  # no bound, and nothing bounds it
+    m.f.c = pyo.Constraint(expr=m.f.y - m.z >= 0)
+    m.f.obj = pyo.Objective(expr=m.f.y)
+    m.obj = pyo.Objective(expr=m.x + m.f.y)
+    with pytest.raises(bl.MethodRefusedError, match="linking variable z has no finite bound"):
+        bl.solve(m, method="value_function")
+
+
+def test_solve_leaves_the_model_as_it_was():
+    m = PROBLEMS[0].build()
+    before = [c.name for c in m.component_objects(descend_into=True)]
+    bl.solve(m, method="value_function")
+    assert [c.name for c in m.component_objects(descend_into=True)] == before
+    assert m.f.obj.active and m.obj.active and not m.x[0].fixed
+
+
+def test_cli_inspect_describes_the_decomposition(capsys):
+    args = [str(ROOT / "models" / "interdiction.py"), "--data", str(ROOT / "data" / "interdiction")]
+    assert main(["inspect", *args, "--method", "value_function"]) == 0
+    assert "a decomposition; its first master problem has" in capsys.readouterr().out
