@@ -59,10 +59,12 @@ def main() -> None:
     if "--random" in sys.argv:
         count = int(sys.argv[sys.argv.index("--random") + 1])
         print()
-        for kind in ("pure", "mixed", "fractional"):
+        kinds = {"pure": {}, "mixed": {"mixed": True}, "fractional": {"fractional": True},
+                 "binary": {"box": 1, "n_x": 4, "n_y": 4}}
+        for kind, options in kinds.items():
             counts, seconds = Counter(), 0.0
             for seed in range(count):
-                p, (reference, _, _) = random_integer_bilevel(seed, mixed=kind == "mixed", fractional=kind == "fractional")
+                p, (reference, _, _) = random_integer_bilevel(seed, **options)
                 start = time.perf_counter()
                 counts[classify(to_pyomo(p), "value_function", reference)] += 1
                 seconds += time.perf_counter() - start

@@ -66,7 +66,7 @@ def solve(
         method, method_reason = choose_method(structure)
     if method == VALUE_FUNCTION:  # a decomposition: no single-level model to build
         with _timed(timings, "solve"):
-            result = solve_value_function(structure, time_limit, mip_gap, **method_options)
+            result = solve_value_function(structure, time_limit, mip_gap, solver, **method_options)
         result.method_reason = method_reason
         if result.leader and certify_result:
             _certify(structure, result, timings)

@@ -181,28 +181,50 @@ class ValueFunctionDecomposition:
 
     # ------------------------------------------------------------------ cuts
     def _add_cut(self, threshold: float, rows: list[tuple[sp.csr_matrix, float, float, float]]) -> None:
-        """Add ``w + sum(v) >= 1`` with ``w = 1 => c @ y <= threshold`` and, for each alternative
-        (row a over the relaxation's columns, rhs, sign, bound), ``v = 1 => a @ z >= rhs`` (sign +1) or
-        ``a @ z <= rhs`` (sign -1), where ``bound`` is the proven minimum (+1) or maximum (-1) of a @ z."""
+        """Add ``c @ y <= threshold + big * sum(e)``: the value cut, switched off when one alternative holds.
+
+        Each alternative is (row a over the relaxation's columns, rhs, sign, bound): ``a @ z >= rhs``
+        (sign +1) or ``a @ z <= rhs`` (sign -1), with ``bound`` the proven minimum (+1) or maximum (-1)
+        of a @ z, so that ``rhs`` is strictly inside the range. Its indicator e is the binary
+        variable itself (x_j or 1 - x_j) when a is one binary variable, else a new binary v with
+        ``v = 1 => alternative``; big = (proven maximum of c @ y) - threshold.
+        """
         big = self.value_max - threshold
         if big <= 0:
             return  # c @ y <= threshold holds everywhere: the cut is vacuous
         master = self.master
-        k = len(rows)
-        cols = master.add_columns(np.zeros(k + 1), np.ones(k + 1), integer=True)
+        general = [alt for alt in rows if self._binary_term(alt) is None]
+        cols = master.add_columns(np.zeros(len(general)), np.ones(len(general)), integer=True)
         n = master.n_cols
         value = sp.hstack([self.value_row, sp.csr_matrix((1, n - self.value_row.shape[1]))]).tolil()
-        value[0, cols[0]] = big
-        pieces, lowers, uppers = [value.tocsr()], [-np.inf], [self.value_max]
-        for (row, rhs, sign, bound), col in zip(rows, cols[1:]):
+        upper = threshold
+        for alt in rows:
+            term = self._binary_term(alt)
+            if term is not None:  # e = x_j (term +1) or 1 - x_j (term -1)
+                col = alt[0].indices[0]
+                value[0, col] -= big * term
+                upper += big if term < 0 else 0.0
+        value[0, cols] = -big
+        pieces, lowers, uppers = [value.tocsr()], [-np.inf], [upper]
+        for (row, rhs, sign, bound), col in zip(general, cols):
             piece = sp.hstack([row, sp.csr_matrix((1, n - row.shape[1]))]).tolil()
             piece[0, col] = -(rhs - bound) if sign > 0 else (bound - rhs)
             pieces.append(piece.tocsr())
             lowers.append(bound if sign > 0 else -np.inf)
             uppers.append(np.inf if sign > 0 else bound)
-        cover = sp.csr_matrix((np.ones(k + 1), (np.zeros(k + 1, dtype=int), cols)), shape=(1, n))
-        pieces.append(cover), lowers.append(1.0), uppers.append(np.inf)
         master.add_rows(sp.vstack(pieces), np.array(lowers), np.array(uppers))
+
+    def _binary_term(self, alternative: tuple[sp.csr_matrix, float, float, float]) -> int | None:
+        """+1 if the alternative means x_j = 1, -1 if x_j = 0 (a on one binary x_j), else None.
+
+        (rhs lies strictly inside a @ x's range, so on a binary x_j the alternative fixes it.)"""
+        row, _, sign, _ = alternative
+        if row.nnz != 1:
+            return None
+        col = row.indices[0]
+        if self.lower[col] != 0 or self.upper[col] != 1:
+            return None
+        return 1 if sign * row.data[0] > 0 else -1
 
     def add_response_cut(self, y: np.ndarray) -> None:
         """If response ``y`` is feasible for the follower at x, then c @ y_master <= c @ y."""
@@ -259,6 +281,7 @@ class ValueFunctionDecomposition:
         n = len(self.hpr.columns)
         best, upper, lower, iteration = None, np.inf, -np.inf, 0
         proven, stop = False, "limit"
+        visited: set[bytes] = set()
 
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
@@ -302,6 +325,11 @@ class ValueFunctionDecomposition:
             if candidate is not None and self.cost @ candidate < upper:
                 best, upper = candidate, float(self.cost @ candidate)
             proven = master_feasible or self._converged(lower, upper)
+            key = x_hat[self.link_cols].tobytes()
+            if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
+                stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
+                break
+            visited.add(key)
             if not proven:
                 self.add_linking_cut(x_hat[self.link_cols], phi)
                 self.add_response_cut(follower.x)
@@ -360,9 +388,21 @@ def _interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tupl
 
 
 def solve_value_function(
-    structure: BilevelStructure, time_limit: float | None = None, mip_gap: float = 1e-9, max_iterations: int | None = None
+    structure: BilevelStructure,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-9,
+    solver: str | None = None,
+    max_iterations: int | None = None,
+    **unknown,
 ) -> BilevelResult:
     """Run the decomposition and load its best point into the model's variables."""
+    if unknown:
+        raise MethodRefusedError(
+            f"method '{METHOD}' has no option {', '.join(sorted(unknown))}; its options are time_limit, "
+            "mip_gap and max_iterations."
+        )
+    if solver not in (None, "highs"):
+        raise MethodRefusedError(f"method '{METHOD}' solves every MILP with HiGHS; leave solver unset (got '{solver}').")
     decomposition = ValueFunctionDecomposition(structure, mip_gap)
     run = decomposition.run(time_limit, max_iterations)
     result = BilevelResult(

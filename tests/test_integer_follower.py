@@ -1,4 +1,5 @@
 """Integer (MILP) followers: method value_function against published optima and brute-force enumeration."""
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -43,14 +44,22 @@ def test_continuous_linking_variable_is_refused_by_name(problem):
 
 
 CASES = [("pure", s) for s in range(12)] + [("mixed", s) for s in range(6)] + [("fractional", s) for s in range(8)]
+CASES += [("binary", s) for s in range(8)]
+KINDS = {
+    "pure": {},
+    "mixed": {"mixed": True},
+    "fractional": {"fractional": True},
+    "binary": {"box": 1, "n_x": 4, "n_y": 4},
+}
 
 
 @pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
 def test_random_instance_matches_enumeration(kind, seed):
     """pure: follower all integer; mixed: one continuous follower variable (an LP per integer part in
-    the oracle); fractional: linking coefficients in halves, where a response cut is relaxed."""
-    p, (expected, _, _) = random_integer_bilevel(seed, mixed=kind == "mixed", fractional=kind == "fractional")
-    res = bl.solve(to_pyomo(p), method="value_function")
+    the oracle); fractional: linking coefficients in halves, where a response cut is relaxed; binary:
+    0/1 variables at both levels, where a cut's alternatives are the leader's binaries themselves."""
+    p, (expected, _, _) = random_integer_bilevel(seed, **KINDS[kind])
+    res = bl.solve(to_pyomo(p), method="value_function", time_limit=60)
     assert res.ok, (res.status, res.message)
     # the oracle's ties allow 1e-7 relative follower slack; value_function's final point allows none
     assert close(res.leader_objective, expected), (res.leader_objective, expected)
@@ -59,6 +68,38 @@ def test_random_instance_matches_enumeration(kind, seed):
     phi = p.follower_value(x)  # the oracle's own follower optimum at the returned decision
     sign = -1 if p.follower_max else 1
     assert sign * p.d @ y <= phi + 1e-6 * max(1.0, abs(phi))
+
+
+def knapsack_interdiction(seed: int, n: int = 8) -> tuple[pyo.ConcreteModel, float]:
+    """Knapsack interdiction (DeNegre 2011, PhD thesis, Lehigh University): the leader removes items
+    within a budget to minimise the best profit the follower then packs in a binary knapsack; the
+    reference enumerates every removal set and every packing."""
+    rng = np.random.default_rng(seed)
+    profit, weight, cost = rng.integers(1, 20, n), rng.integers(1, 10, n), rng.integers(1, 5, n)
+    capacity, budget = int(weight.sum() // 2), int(cost.sum() // 3)
+    m = pyo.ConcreteModel()
+    items = range(n)
+    m.remove = pyo.Var(items, within=pyo.Binary)
+    m.budget = pyo.Constraint(expr=sum(int(cost[i]) * m.remove[i] for i in items) <= budget)
+    m.f = bl.Follower()
+    m.f.pack = pyo.Var(items, within=pyo.Binary)
+    m.f.capacity = pyo.Constraint(expr=sum(int(weight[i]) * m.f.pack[i] for i in items) <= capacity)
+    m.f.removed = pyo.Constraint(items, rule=lambda f, i: f.pack[i] + m.remove[i] <= 1)
+    m.f.obj = pyo.Objective(expr=sum(int(profit[i]) * m.f.pack[i] for i in items), sense=pyo.maximize)
+    m.obj = pyo.Objective(expr=sum(int(profit[i]) * m.f.pack[i] for i in items))
+    sets = np.array(list(product((0, 1), repeat=n)))
+    fits = sets @ weight <= capacity
+    best = min((sets[fits & (sets @ r == 0)] @ profit).max() for r in sets if r @ cost <= budget)
+    return m, float(best)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_knapsack_interdiction_matches_enumeration(seed):
+    m, expected = knapsack_interdiction(seed)
+    res = bl.solve(m, method="value_function", time_limit=60)
+    assert res.ok and res.leader_objective == pytest.approx(expected, abs=1e-9)
+    removed = [i for i in range(8) if res.leader[f"remove[{i}]"] > 0.5]
+    assert all(res.follower["f"][f"f.pack[{i}]"] < 0.5 for i in removed)
 
 
 def test_auto_chooses_value_function_for_an_integer_follower():
@@ -135,6 +176,13 @@ def test_refusals_say_what_the_method_needs(follower_objective, leader_objective
     m.obj = pyo.Objective(expr=leader_objective(m))
     with pytest.raises(bl.MethodRefusedError, match=words):
         bl.solve(m, method="value_function")
+
+
+def test_options_it_does_not_have_are_refused():
+    with pytest.raises(bl.MethodRefusedError, match="has no option dual_bound"):
+        bl.solve(PROBLEMS[0].build(), method="value_function", dual_bound=5)
+    with pytest.raises(bl.MethodRefusedError, match="solves every MILP with HiGHS"):
+        bl.solve(PROBLEMS[0].build(), method="value_function", solver="scip")
 
 
 def test_unbounded_linking_variable_is_refused_by_name():
