@@ -82,14 +82,14 @@ def accepts(structure: BilevelStructure) -> None:
             f"method '{METHOD}' needs a linear leader objective and linear leader constraints; the leader "
             f"objective {structure.leader_objective.name} / constraints are {structure.leader_class}."
         )
+    lp_advice = ", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else ""
     for k in _linking(form):
         var = form.leader_variables[k]
         if var.is_continuous():
             raise MethodRefusedError(
                 refuse + f"leader variable {var.name} appears in the follower's constraints and is "
                 "continuous; the method is exact for integer linking variables only (as MibS): declare it "
-                "integer (or discretise it)" + (", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else "")
-                + "."
+                f"integer (or discretise it){lp_advice}."
             )
 
 
