@@ -115,6 +115,7 @@ def test_cli_prints_the_paradox_and_its_cure(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "solve", model_path("toll"), "--data", copy_data("toll", tmp_path))
     assert code == 0 and "status: optimal (certified)" in out
     assert ", 552 without tolls; system optimum 498 (a lower bound for any tolls)" in out
+    assert "the tolls reach the system optimum" in out and "toll revenue 0;" in out
 
 
 @pytest.mark.parametrize(
@@ -205,4 +206,6 @@ def test_sioux_falls_tolls_reach_the_system_optimum(sioux_falls):
     assert res.ok and res.status == bl.Status.LOCALLY_OPTIMAL, res.message
     assert res.leader_objective == pytest.approx(best, rel=1e-9)  # 7194256.05
     np.testing.assert_allclose(link_flows(model), optimum, atol=1e-4)  # found: 5e-6 vehicles
-    assert f"{best:.9g} with the tolls, 7480225.34 without tolls; system optimum {best:.9g}" in module.summarize(model, res)
+    summary = module.summarize(model, res)
+    assert f"{best:.9g} with the tolls, 7480225.34 without tolls; system optimum {best:.9g}" in summary
+    assert "the tolls reach the system optimum" in summary
