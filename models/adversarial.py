@@ -14,8 +14,9 @@ of P: floor(B/eps) labels moved by +-eps and, if B/eps is not whole, one more by
 is a nonconvex problem, which SCIP solves globally by spatial branch-and-bound.
 
 Method: ``sos1``. The follower has no inequality rows, so its KKT conditions are the linear
-stationarity equations alone and every global method builds the same model (nonconvex quadratic
-objective, linear constraints) for SCIP; ``regularized`` (Ipopt) finds a local maximum only.
+stationarity equations alone: ``sos1``, ``kkt`` and ``bigm`` build the same model (nonconvex
+quadratic objective, linear constraints) for SCIP, ``strong_duality`` adds a bilinear duality row;
+``regularized`` (Ipopt) finds a local maximum only.
 
 Data (data/adversarial/, the standardised diabetes rows of data/lasso/, made by data/lasso/make_data.py):
   train.csv, validation.csv   sample, age, sex, bmi, bp, s5, target   one row per patient
