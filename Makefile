@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 MODELS := $(basename $(notdir $(wildcard models/*.py)))
 OUT ?= out
 
-.PHONY: run test venv library clean $(MODELS)
+BENCH_STAMP := $(VENV)/.bench-installed
+PAO_PY := benchmarks/.venv-pao/bin/python
+BENCH_ARGS ?=
+
+.PHONY: run test venv library bench bench-quick clean $(MODELS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +36,21 @@ test: $(STAMP)
 library: $(STAMP)
 	$(PY) benchmarks/library_table.py
 	$(PY) benchmarks/library_table.py --nlp
+
+# Benchmarks against PAO (not part of run/test): tables and plot in benchmarks/results/, see docs/performance.md.
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+$(PAO_PY):
+	bash benchmarks/setup_pao.sh
+
+bench: $(BENCH_STAMP) $(PAO_PY)
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/bench.py --tag bench --plot docs/performance.png $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP) $(PAO_PY)
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/bench.py --sizes 100 1000 --time-limit 20 --timeout 120 \
+		--pao-timeout 120 --reference-time-limit 60 --tag quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -144,14 +144,18 @@ def _install_phase_timers(timer: _PhaseTimer) -> None:
 
 
 def _mip_size(model: Any) -> dict[str, int]:
+    """Variables (and how many binary / integer), constraints and nonzeros (distinct variables per row)."""
     import pyomo.environ as pe
+    from pyomo.core.expr.visitor import identify_variables
 
     variables = list(model.component_data_objects(pe.Var, active=True, descend_into=True))
+    constraints = list(model.component_data_objects(pe.Constraint, active=True, descend_into=True))
     return {
         "variables": len(variables),
         "binaries": sum(1 for v in variables if v.is_binary()),
         "integers": sum(1 for v in variables if v.is_integer() and not v.is_binary()),
-        "constraints": sum(1 for _ in model.component_data_objects(pe.Constraint, active=True, descend_into=True)),
+        "constraints": len(constraints),
+        "nonzeros": sum(len({id(v) for v in identify_variables(c.body, include_fixed=False)}) for c in constraints),
     }
 
 

@@ -159,33 +159,19 @@ class FollowerAtLeader:
 def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[float, str]]:
     """An upper bound and its source for the slack of every complementarity pair of a follower."""
     form = dual.form
-    embedded = hpr._embed(form)
-    n = len(hpr.columns)
-    rows, shifts = [], []
-    for pair in dual.pairs:
-        sign = 1.0 if pair.side == "lower" else -1.0  # slack = sign * (body - bound)
-        if pair.row is not None:
-            rows.append(sign * embedded[pair.row])
-            shifts.append(-form.row_lower[pair.row] if pair.side == "lower" else form.row_upper[pair.row])
-        else:
-            unit = sp.csr_matrix(([sign], ([0], [hpr.column_of(form.variables[pair.column])])), shape=(1, n))
-            rows.append(unit)
-            shifts.append(-form.var_lower[pair.column] if pair.side == "lower" else form.var_upper[pair.column])
-    if not rows:
+    if not dual.pairs:
         return []
-    matrix = sp.vstack(rows).tocsr()
-    interval = hpr.interval_max(matrix) + np.array(shifts)
-    bounds = []
-    for k, pair in enumerate(dual.pairs):
-        if np.isfinite(interval[k]):
-            bounds.append((max(float(interval[k]), 0.0), "bounds"))
-            continue
+    matrix, shifts = _slack_rows(dual, hpr)
+    interval = hpr.interval_max(matrix) + shifts
+    bounds = [(max(float(v), 0.0), "bounds") for v in interval.tolist()]
+    for k in np.flatnonzero(~np.isfinite(interval)):
+        pair = dual.pairs[k]
         if pair.row is not None and form.leader_nonlinear[pair.row]:
             value = np.inf
         else:
             value = hpr.lp_max(matrix[k].toarray().ravel()) + shifts[k]
         if value == -np.inf:  # no bilevel-feasible point at all: any M is valid, the solve will say so
-            bounds.append((0.0, "lp"))
+            bounds[k] = (0.0, "lp")
             continue
         if not np.isfinite(value):
             raise BigMError(
@@ -193,8 +179,35 @@ def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[flo
                 "neither variable bounds nor the leader's and follower's constraints limit it. "
                 "Give the variables in it finite bounds, or use method='sos1' or 'kkt', which need no big-M."
             )
-        bounds.append((max(float(value), 0.0), "lp"))
+        bounds[k] = (max(float(value), 0.0), "lp")
     return bounds
+
+
+def _slack_rows(dual: FollowerDual, hpr: HighPointRelaxation) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Each pair's slack as ``row @ v + shift`` over the relaxation's columns v, one row per pair.
+
+    A lower side's slack is ``body - lower``, an upper side's ``upper - body``; the body of a
+    constraint pair is its row of [A_x A_y], that of a bound pair its variable.
+    """
+    form = dual.form
+    on_row = np.array([pair.row is not None for pair in dual.pairs], dtype=bool)
+    index = np.array([pair.row if pair.row is not None else pair.column for pair in dual.pairs], dtype=np.int64)
+    lower = np.array([pair.side == "lower" for pair in dual.pairs], dtype=bool)
+    on_column = ~on_row
+    y_cols = np.array([hpr.column_of(v) for v in form.variables], dtype=np.int64)
+    n_columns = int(on_column.sum())
+    units = sp.csr_matrix(
+        (np.ones(n_columns), (np.arange(n_columns), y_cols[index[on_column]])), shape=(n_columns, len(hpr.columns))
+    )
+    stacked = sp.vstack([hpr._embed(form)[index[on_row]], units]).tocsr()
+    order = np.argsort(np.concatenate([np.flatnonzero(on_row), np.flatnonzero(on_column)]), kind="stable")
+    matrix = sp.diags(np.where(lower, 1.0, -1.0)) @ stacked[order]
+    shifts = np.empty(len(dual.pairs))
+    shifts[on_row & lower] = -form.row_lower[index[on_row & lower]]
+    shifts[on_row & ~lower] = form.row_upper[index[on_row & ~lower]]
+    shifts[on_column & lower] = -form.var_lower[index[on_column & lower]]
+    shifts[on_column & ~lower] = form.var_upper[index[on_column & ~lower]]
+    return matrix.tocsr(), shifts
 
 
 def multiplier_bounds(

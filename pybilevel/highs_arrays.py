@@ -47,7 +47,7 @@ class ArraySolution:
 
 
 class ArrayLP:
-    """min c@x + 0.5 x@Q@x  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper
+    """min c@x + 0.5 x@Q@x + offset  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper
     (and x_j integer where ``integer[j]``: a MILP, solved to the gap :data:`EXACT_MIP_GAP`).
 
     The model is passed to HiGHS once; the objective (:meth:`solve`), the row and column bounds
@@ -64,6 +64,7 @@ class ArrayLP:
         col_upper: np.ndarray,
         Q: sp.spmatrix | None = None,
         integer: np.ndarray | None = None,
+        offset: float = 0.0,
     ) -> None:
         self.n_cols = A.shape[1]
         self.n_rows = A.shape[0]
@@ -85,6 +86,7 @@ class ArrayLP:
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
         lp.a_matrix_.value_ = csc.data
+        lp.offset_ = float(offset)
         if self.is_mip:
             lp.integrality_ = [_KIND[bool(flag)] for flag in integer]
         model = highspy.HighsModel()

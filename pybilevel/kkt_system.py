@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from pyomo.core.base.block import BlockData
 from pyomo.core.base.component import ComponentData
 from pyomo.core.base.constraint import Constraint
@@ -86,59 +87,63 @@ def build_follower_dual(form: FollowerForm, block: BlockData) -> FollowerDual:
         con = form.constraints[i]
         mult = block.dual_lower[row_names[i]]
         dual.row_multipliers[i].append((mult, 1))
-        dual.pairs.append(ComplementarityPair(f"{con.name}:lower", con, "lower", mult, con.body - con.lower, i, None))
+        dual.pairs.append(ComplementarityPair(f"{row_names[i]}:lower", con, "lower", mult, con.body - con.lower, i, None))
     for i in upper_rows:
         con = form.constraints[i]
         mult = block.dual_upper[row_names[i]]
         dual.row_multipliers[i].append((mult, -1))
-        dual.pairs.append(ComplementarityPair(f"{con.name}:upper", con, "upper", mult, con.upper - con.body, i, None))
+        dual.pairs.append(ComplementarityPair(f"{row_names[i]}:upper", con, "upper", mult, con.upper - con.body, i, None))
     for i in equal_rows:
         dual.row_multipliers[i].append((block.dual_equal[row_names[i]], 1))
     for j in lower_cols:
         var = form.variables[j]
         mult = block.bound_lower[col_names[j]]
         dual.column_multipliers[j].append((mult, 1))
-        dual.pairs.append(ComplementarityPair(f"{var.name}:lower", var, "lower", mult, var - float(form.var_lower[j]), None, j))
+        slack = LinearExpression(constant=-float(form.var_lower[j]), linear_coefs=[1.0], linear_vars=[var])
+        dual.pairs.append(ComplementarityPair(f"{col_names[j]}:lower", var, "lower", mult, slack, None, j))
     for j in upper_cols:
         var = form.variables[j]
         mult = block.bound_upper[col_names[j]]
         dual.column_multipliers[j].append((mult, -1))
-        dual.pairs.append(ComplementarityPair(f"{var.name}:upper", var, "upper", mult, float(form.var_upper[j]) - var, None, j))
+        slack = LinearExpression(constant=float(form.var_upper[j]), linear_coefs=[-1.0], linear_vars=[var])
+        dual.pairs.append(ComplementarityPair(f"{col_names[j]}:upper", var, "upper", mult, slack, None, j))
 
-    gradients = _stationarity_expressions(form, dual)
+    gradients = dict(zip(col_names, _stationarity_expressions(form, dual)))
     block.stationarity = Constraint(col_names, rule=lambda b, name: gradients[name] == 0)
     return dual
 
 
-def _stationarity_expressions(form: FollowerForm, dual: FollowerDual) -> dict[str, LinearExpression]:
-    """Gradient of the Lagrangian in each follower variable, one linear expression per column."""
-    a_cols = form.A_y.tocsc()
-    q_rows = form.Q.tocsr()
-    c_cols = form.C.tocsc()
-    expressions = {}
-    for j, var in enumerate(form.variables):
-        coefs: list[float] = []
-        variables: list[VarData] = []
-        for k in range(q_rows.indptr[j], q_rows.indptr[j + 1]):
-            coefs.append(float(q_rows.data[k]))
-            variables.append(form.variables[q_rows.indices[k]])
-        for k in range(c_cols.indptr[j], c_cols.indptr[j + 1]):
-            coefs.append(float(c_cols.data[k]))
-            variables.append(form.leader_variables[c_cols.indices[k]])
-        for k in range(a_cols.indptr[j], a_cols.indptr[j + 1]):
-            a = float(a_cols.data[k])
-            for mult, sign in dual.row_multipliers[a_cols.indices[k]]:
-                coefs.append(-a * sign)
-                variables.append(mult)
-        for mult, sign in dual.column_multipliers[j]:
-            coefs.append(-float(sign))
-            variables.append(mult)
-        expressions[var.name] = LinearExpression(
-            constant=float(form.c[j]), linear_coefs=coefs, linear_vars=variables
+def _stationarity_expressions(form: FollowerForm, dual: FollowerDual) -> list[LinearExpression]:
+    """Gradient of the Lagrangian in each follower variable, one linear expression per column.
+
+    The coefficients form one sparse matrix over [y, x, row multipliers, bound multipliers]
+    (``Q``, ``C^T``, ``-A_y^T`` times the multipliers' signs, minus the bound multipliers' signs);
+    each expression is built from one CSR row slice.
+    """
+    row_terms = [(i, mult, sign) for i, terms in enumerate(dual.row_multipliers) for mult, sign in terms]
+    column_terms = [(j, mult, sign) for j, terms in enumerate(dual.column_multipliers) for mult, sign in terms]
+    row_signs = sp.csr_matrix(
+        ([float(sign) for _, _, sign in row_terms], ([i for i, _, _ in row_terms], range(len(row_terms)))),
+        shape=(form.n_rows, len(row_terms)),
+    )
+    column_signs = sp.csr_matrix(
+        ([-float(sign) for _, _, sign in column_terms], ([j for j, _, _ in column_terms], range(len(column_terms)))),
+        shape=(form.n_variables, len(column_terms)),
+    )
+    gradient = sp.hstack([form.Q, form.C.T, -(form.A_y.T @ row_signs), column_signs], format="csr")
+    variables = np.empty(gradient.shape[1], dtype=object)
+    variables[:] = [*form.variables, *form.leader_variables, *(m for _, m, _ in row_terms), *(m for _, m, _ in column_terms)]
+    data, indices, indptr = gradient.data, gradient.indices, gradient.indptr
+    expressions = [
+        LinearExpression(
+            constant=float(form.c[j]),
+            linear_coefs=data[indptr[j]:indptr[j + 1]].tolist(),
+            linear_vars=variables[indices[indptr[j]:indptr[j + 1]]].tolist(),
         )
+        for j in range(form.n_variables)
+    ]
     for j, terms in _nonlinear_gradient_terms(form, dual).items():
-        name = form.variables[j].name
-        expressions[name] = expressions[name] + sum(terms)
+        expressions[j] = expressions[j] + sum(terms)
     return expressions
 
 

@@ -125,7 +125,8 @@ def _solve_single_level(
             reason = "Ipopt on pyomo.mpec's mpec.simple_nonlinear form (baseline: products <= 0, local)"
         elif method == "kkt":
             _complementarity_as_sos1(reformulation)
-        size = model_size(model)
+        with _timed(timings, "size"):
+            size = model_size(model)
         report = None
         if method == "regularized":
             outcome, report = solve_regularized(reformulation, time_limit)
@@ -135,7 +136,9 @@ def _solve_single_level(
                 reformulation.complete_solution()
             if outcome.local and outcome.has_solution:
                 report = complementarity_report(reformulation)
-        timings["solve"] = outcome.seconds
+        if outcome.solver_seconds is not None:  # the rest is the translation to the solver and back
+            timings["translate"] = outcome.seconds - outcome.solver_seconds
+        timings["solve"] = outcome.seconds if outcome.solver_seconds is None else outcome.solver_seconds
         with _timed(timings, "invert"):
             result = _invert(reformulation, outcome, reason)
             result.model_size = size

@@ -5,6 +5,7 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.set_types import Binary
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.base.var import Var
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds, slack_bounds
 from pybilevel.follower_form import FollowerClass
@@ -53,12 +54,15 @@ class BigMTransformation(BilevelTransformation):
             )
         block = dual.block
         block.indicator = Var(keys, within=Binary)
-        block.multiplier_bigm = Constraint(
-            keys, rule=lambda b, k: pairs[k].multiplier <= records[k][1].value * b.indicator[k]
-        )
-        block.slack_bigm = Constraint(
-            keys, rule=lambda b, k: pairs[k].slack <= records[k][0].value * (1 - b.indicator[k])
-        )
+        # multiplier - M * indicator <= 0 and slack + M * indicator <= M, bodies built directly
+        block.multiplier_bigm = Constraint(keys, rule=lambda b, k: (None, LinearExpression(
+            constant=0.0, linear_coefs=[1.0, -records[k][1].value], linear_vars=[pairs[k].multiplier, b.indicator[k]]
+        ), 0.0))
+        block.slack_bigm = Constraint(keys, rule=lambda b, k: (
+            None, pairs[k].slack + LinearExpression(
+                constant=0.0, linear_coefs=[records[k][0].value], linear_vars=[b.indicator[k]]
+            ), records[k][0].value,
+        ))
         for slack_record, mult_record in records.values():
             reformulation.bigm.extend((slack_record, mult_record))
         reformulation.features.add(Feature.INTEGER)
