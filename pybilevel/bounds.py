@@ -55,6 +55,7 @@ class HighPointRelaxation:
             variables.extend(form.variables)
         for var in variables:
             self.columns.setdefault(id(var), len(self.columns))
+        self.variables = variables
         self.lower = np.array([_finite_or(v.lb, -np.inf) for v in variables])
         self.upper = np.array([_finite_or(v.ub, np.inf) for v in variables])
         blocks, lowers, uppers = [], [], []
@@ -68,7 +69,8 @@ class HighPointRelaxation:
         leader = self._leader_rows(structure)
         blocks.append(leader[0]), lowers.append(leader[1]), uppers.append(leader[2])
         self.A = sp.vstack(blocks).tocsr()
-        self._lp = ArrayLP(self.A, np.concatenate(lowers), np.concatenate(uppers), self.lower, self.upper)
+        self.row_lower, self.row_upper = np.concatenate(lowers), np.concatenate(uppers)
+        self._lp = ArrayLP(self.A, self.row_lower, self.row_upper, self.lower, self.upper)
 
     def column_of(self, var) -> int:
         return self.columns[id(var)]
@@ -136,20 +138,22 @@ class HighPointRelaxation:
 
 
 class FollowerAtLeader:
-    """The follower's LP / convex QP from its arrays, re-solved at leader decisions x.
+    """The follower's LP / convex QP / MILP from its arrays, re-solved at leader decisions x.
 
     One HiGHS model, warm-started from solve to solve; nonlinear parts are not represented.
     """
 
     def __init__(self, form: FollowerForm) -> None:
         self.form = form
-        self._lp = ArrayLP(form.A_y, form.row_lower, form.row_upper, form.var_lower, form.var_upper, form.Q)
+        self._lp = ArrayLP(
+            form.A_y, form.row_lower, form.row_upper, form.var_lower, form.var_upper, form.Q, form.integer
+        )
 
-    def solve(self, x: np.ndarray) -> ArraySolution:
+    def solve(self, x: np.ndarray, time_limit: float | None = None) -> ArraySolution:
         form = self.form
         shift = form.A_x @ x
         self._lp.set_row_bounds(form.row_lower - shift, form.row_upper - shift)
-        return self._lp.solve(form.c + form.C.T @ x)
+        return self._lp.solve(form.c + form.C.T @ x, time_limit=time_limit)
 
 
 def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[float, str]]:

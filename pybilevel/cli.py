@@ -23,6 +23,7 @@ from pybilevel.method_choice import choose_method
 from pybilevel.solve import METHODS, SPECIAL_METHODS, solve
 from pybilevel.solvers import SOLVERS, choose_solver
 from pybilevel.structure import analyze
+from pybilevel.value_function import METHOD as VALUE_FUNCTION, ValueFunctionDecomposition
 
 __all__ = ["main", "load_model_file"]
 
@@ -91,6 +92,11 @@ def _inspect(model, method: str, options: dict) -> int:
     if method == "auto":
         method, why = choose_method(structure)
         print(why)
+    if method == VALUE_FUNCTION:
+        master = ValueFunctionDecomposition(structure).master
+        print(f"method {method}: a decomposition; its first master problem has {master.n_rows} rows, "
+              f"{master.n_cols} columns (grown by cuts); solver: HiGHS for every MILP")
+        return 0
     reformulation = TRANSFORMATIONS[method]().reformulate(structure, **options)
     try:
         size = reformulation.size()

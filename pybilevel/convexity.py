@@ -38,14 +38,19 @@ def nonconvexities(form: FollowerForm, samples: int = SAMPLES, seed: int = 0) ->
     points = _sample_points(form, samples, seed)
     found = []
     for (name, _, required, base), hessian in zip(parts, hessians):
+        # the Hessian is zero outside the variables the part uses, so only that block is checked
+        used = _used_columns(hessian, base)
+        base_block = None if base is None else base[used][:, used].toarray()
+        local = {j: k for k, j in enumerate(used)}
+        entries = None if hessian is None else [(local[i], local[j], expr) for i, j, expr in hessian]
         evaluated = 0
         for point in points:
-            matrix = _evaluate(hessian, point, form, len(columns))
+            matrix = _evaluate(entries, point, form, len(used))
             if matrix is None:
                 continue
             evaluated += 1
-            if base is not None:
-                matrix = matrix + base.toarray()
+            if base_block is not None:
+                matrix = matrix + base_block
             eig = np.linalg.eigvalsh(0.5 * (matrix + matrix.T)) if matrix.size else np.zeros(1)
             scale = max(1.0, float(np.abs(eig).max(initial=0.0)))
             if required == 1 and eig.min() < -_TOL * scale:
@@ -61,6 +66,14 @@ def nonconvexities(form: FollowerForm, samples: int = SAMPLES, seed: int = 0) ->
             if evaluated == 0:
                 found.append(f"{name}: its curvature could not be evaluated at any sampled point, so convexity is undecided")
     return found
+
+
+def _used_columns(hessian, base) -> list[int]:
+    """Columns with a nonzero in the symbolic Hessian entries or in the base matrix."""
+    used = {i for i, _, _ in hessian or ()} | {j for _, j, _ in hessian or ()}
+    if base is not None:
+        used |= set(base.nonzero()[0].tolist())
+    return sorted(used)
 
 
 def _hessian(expr, columns: dict[int, int]) -> list[tuple[int, int, object]]:

@@ -1,7 +1,8 @@
-"""Array-level HiGHS calls: LPs and convex QPs given as numpy/scipy arrays, no Pyomo in between.
+"""Array-level HiGHS calls: LPs, convex QPs and MILPs given as numpy/scipy arrays, no Pyomo in between.
 
 Used where pybilevel needs many small solves on data it already holds as arrays
-(bound tightening, sampling follower multipliers).
+(bound tightening, sampling follower multipliers, the value-function method's master and
+subproblems, which grow by rows and columns from solve to solve).
 """
 from __future__ import annotations
 
@@ -19,26 +20,39 @@ _STATUS = {
     highspy.HighsModelStatus.kUnbounded: "unbounded",
     highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible_or_unbounded",
     highspy.HighsModelStatus.kModelEmpty: "optimal",
+    highspy.HighsModelStatus.kTimeLimit: "limit",
+    highspy.HighsModelStatus.kIterationLimit: "limit",
+    highspy.HighsModelStatus.kSolutionLimit: "limit",
+    highspy.HighsModelStatus.kInterrupt: "limit",
 }
+#: relative and absolute MIP gaps of an exact MILP solve (HiGHS's defaults, 1e-4 and 1e-6, are not exact)
+EXACT_MIP_GAP = 1e-9
 
 
 @dataclass
 class ArraySolution:
-    """Status, primal values, objective and duals (d objective / d rhs, HiGHS's convention)."""
+    """Status, primal values, objective and duals (d objective / d rhs, HiGHS's convention).
+
+    For a MILP: no duals; ``bound`` is HiGHS's proven dual bound (valid also at a limit) and
+    ``has_point`` says whether ``x`` holds a feasible point (a limit may end without one).
+    """
 
     status: str
     x: np.ndarray
     objective: float
     row_dual: np.ndarray
     col_dual: np.ndarray
+    bound: float = np.nan
+    has_point: bool = True
 
 
 class ArrayLP:
-    """min c@x + 0.5 x@Q@x + offset  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper,
-    x[integer] integral.
+    """min c@x + 0.5 x@Q@x + offset  s.t.  row_lower <= A@x <= row_upper, col_lower <= x <= col_upper
+    (and x_j integer where ``integer[j]``: a MILP, solved to the gap :data:`EXACT_MIP_GAP`).
 
-    The model is passed to HiGHS once; the objective (:meth:`solve`) and the row bounds
-    (:meth:`set_row_bounds`) may change between solves, so HiGHS warm-starts from the previous basis.
+    The model is passed to HiGHS once; the objective (:meth:`solve`), the row and column bounds
+    (:meth:`set_row_bounds`, :meth:`set_col_bounds`) may change and rows and columns may be added
+    (:meth:`add_columns`, :meth:`add_rows`) between solves; an LP warm-starts from the previous basis.
     """
 
     def __init__(
@@ -53,8 +67,13 @@ class ArrayLP:
         offset: float = 0.0,
     ) -> None:
         self.n_cols = A.shape[1]
+        self.n_rows = A.shape[0]
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        self.is_mip = integer is not None and bool(np.any(integer))
+        if self.is_mip:
+            self.highs.setOptionValue("mip_rel_gap", EXACT_MIP_GAP)
+            self.highs.setOptionValue("mip_abs_gap", EXACT_MIP_GAP)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
         lp.col_cost_ = np.zeros(self.n_cols)
@@ -68,8 +87,8 @@ class ArrayLP:
         lp.a_matrix_.index_ = csc.indices
         lp.a_matrix_.value_ = csc.data
         lp.offset_ = float(offset)
-        if integer is not None and integer.any():
-            lp.integrality_ = np.where(integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous).tolist()
+        if self.is_mip:
+            lp.integrality_ = [_KIND[bool(flag)] for flag in integer]
         model = highspy.HighsModel()
         model.lp_ = lp
         if Q is not None and Q.nnz:
@@ -88,19 +107,51 @@ class ArrayLP:
         idx = np.arange(n_rows, dtype=np.int32)
         self.highs.changeRowsBounds(n_rows, idx, np.asarray(lower, float), np.asarray(upper, float))
 
-    def solve(self, cost: np.ndarray, maximize: bool = False) -> ArraySolution:
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        idx = np.asarray(cols, dtype=np.int32)
+        self.highs.changeColsBounds(len(idx), idx, np.asarray(lower, float), np.asarray(upper, float))
+
+    def add_columns(self, lower: np.ndarray, upper: np.ndarray, integer: bool) -> np.ndarray:
+        """Append columns with no coefficients yet (rows added later use them); their indices."""
+        count = len(lower)
+        self.highs.addVars(count, np.asarray(lower, float), np.asarray(upper, float))
+        idx = np.arange(self.n_cols, self.n_cols + count, dtype=np.int32)
+        if integer:
+            self.highs.changeColsIntegrality(count, idx, np.full(count, int(_KIND[True].value), dtype=np.uint8))
+            self.is_mip = True
+        self.n_cols += count
+        return idx
+
+    def add_rows(self, A: sp.spmatrix, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Append rows ``lower <= A @ x <= upper`` (A has one column per current column)."""
+        csr = sp.csr_matrix(A, dtype=float)
+        self.highs.addRows(
+            csr.shape[0], np.asarray(lower, float), np.asarray(upper, float), csr.nnz,
+            csr.indptr.astype(np.int32), csr.indices.astype(np.int32), csr.data,
+        )
+        self.n_rows += csr.shape[0]
+
+    def solve(self, cost: np.ndarray, maximize: bool = False, time_limit: float | None = None) -> ArraySolution:
         idx = np.arange(self.n_cols, dtype=np.int32)
         self.highs.changeColsCost(self.n_cols, idx, np.asarray(cost, dtype=float))
         self.highs.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
         )
+        self.highs.setOptionValue("time_limit", np.inf if time_limit is None else max(float(time_limit), 0.0))
         self.highs.run()
         status = _STATUS.get(self.highs.getModelStatus(), "error")
         solution = self.highs.getSolution()
+        info = self.highs.getInfo()
+        has_point = info.primal_solution_status == 2  # kSolutionStatusFeasible
         return ArraySolution(
             status=status,
             x=np.array(solution.col_value),
-            objective=self.highs.getInfo().objective_function_value,
+            objective=info.objective_function_value,
             row_dual=np.array(solution.row_dual),
             col_dual=np.array(solution.col_dual),
+            bound=info.mip_dual_bound if self.is_mip else info.objective_function_value,
+            has_point=has_point,
         )
+
+
+_KIND = {True: highspy.HighsVarType.kInteger, False: highspy.HighsVarType.kContinuous}

@@ -6,6 +6,7 @@ from pybilevel.follower_form import FollowerClass
 from pybilevel.reformulations.base import refusal_message
 from pybilevel.reformulations.interdiction import min_max_form
 from pybilevel.structure import BilevelStructure, LeaderClass
+from pybilevel.value_function import METHOD as VALUE_FUNCTION, accepts as value_function_accepts
 
 __all__ = ["choose_method", "GLOBAL_SIZE_LIMIT"]
 
@@ -19,6 +20,12 @@ def choose_method(structure: BilevelStructure) -> tuple[str, str]:
     """The method to use and a sentence saying why."""
     size = sum(form.n_variables for form in structure.followers)
     classes = {form.follower_class for form in structure.followers}
+    if FollowerClass.INTEGER in classes:
+        value_function_accepts(structure)  # refuses, naming the reason, what it cannot solve exactly
+        return VALUE_FUNCTION, (
+            f"auto chose '{VALUE_FUNCTION}' (integer follower, {size} follower variables): KKT does not describe "
+            "an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)"
+        )
     for form in structure.followers:
         if form.follower_class not in (FollowerClass.LP, FollowerClass.QP, FollowerClass.CONVEX_NLP):
             raise MethodRefusedError(refusal_message(form, "auto"))

@@ -48,6 +48,8 @@ class BilevelResult:
     certificate: list[FollowerCertificate] = field(default_factory=list)
     bigm: list[BigMValue] = field(default_factory=list)
     bound: float | None = None  # solver's proven bound on the leader objective
+    gap: float | None = None  # |leader objective - bound| / max(1, |leader objective|), where a method reports it
+    iterations: int | None = None  # iterations of a decomposition method (value_function)
     timings: dict[str, float] = field(default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
     method_reason: str = ""
@@ -107,6 +109,8 @@ class BilevelResult:
             lines.append(f"MPCC: {self.mpcc['verdict']} (residual {self.mpcc['residual']:.2g})")
         if self.leader_objective is not None:
             lines.append(f"leader objective: {self.leader_objective:.10g}")
+            if self.gap is not None:
+                lines.append(f"proven bound: {self.bound:.10g} (gap {self.gap:.3g}, {self.iterations} iterations)")
             lines.extend(f"follower {f} objective: {v:.10g}" for f, v in self.follower_objectives.items())
             lines.append("leader: " + _short(self.leader))
             lines.extend(f"follower {f}: " + _short(v) for f, v in self.follower.items())

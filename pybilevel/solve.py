@@ -24,15 +24,16 @@ from pybilevel.results import BilevelResult, Status
 from pybilevel.scholtes import complementarity_report, solve_regularized
 from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
 from pybilevel.structure import BilevelStructure, analyze
+from pybilevel.value_function import METHOD as VALUE_FUNCTION, solve_value_function
 
 __all__ = ["solve", "METHODS", "SPECIAL_METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
 
 #: methods for one problem form only; they refuse every model outside it
 SPECIAL_METHODS = ("interdiction",)
 #: the general methods, each for every follower class it names
-METHODS = tuple(m for m in TRANSFORMATIONS if m not in SPECIAL_METHODS)
-#: general methods whose default solver proves global optimality of the single-level model
-GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1")
+METHODS = (*(m for m in TRANSFORMATIONS if m not in SPECIAL_METHODS), VALUE_FUNCTION)
+#: general methods whose default solver proves global optimality (of the single-level model, or by decomposition)
+GLOBAL_METHODS = ("kkt", "bigm", "strong_duality", "sos1", VALUE_FUNCTION)
 #: methods that return a local (stationary) point
 LOCAL_METHODS = ("regularized",)
 
@@ -51,15 +52,17 @@ def solve(
 
     ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
     says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
-    ``"regularized"``, or ``"interdiction"`` (min-max problems only); options of the method's
-    transformation (e.g. ``dual_bound`` for big-M) pass through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC
-    locally through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
+    ``"regularized"``, ``"value_function"`` (exact decomposition for integer followers,
+    :mod:`pybilevel.value_function`) or ``"interdiction"`` (min-max problems only); options of
+    the method (e.g. ``dual_bound`` for big-M, ``max_iterations`` for value_function) pass
+    through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC locally
+    through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
     ``reading`` is ``"optimistic"`` (the follower optimum best for the leader) or
     ``"pessimistic"`` (the worst; LP / convex-QP followers, see :mod:`pybilevel.pessimistic`).
     The model is left as it was, except that its variables hold the solution found.
     """
-    if method != "auto" and method not in TRANSFORMATIONS:
+    if method != "auto" and method not in METHODS + SPECIAL_METHODS:
         raise MethodRefusedError(
             f"unknown method '{method}'; choose 'auto' or one of {', '.join(METHODS + SPECIAL_METHODS)}."
         )
@@ -83,7 +86,8 @@ def solve(
         with _timed(timings, "certify"):
             result.certificate = certify(structure, reading=reading)
         result.warn_if_uncertified()
-    elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+    elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED) and result.method != VALUE_FUNCTION:
+        # (value_function's own search already says which part is infeasible, with integrality)
         with _timed(timings, "diagnose"):
             result.status, result.message = _diagnose_infeasible(structure, result)
     result.timings = timings
@@ -105,6 +109,11 @@ def _solve_single_level(
     method_reason = f"'{method}' as requested"
     if method == "auto":
         method, method_reason = choose_method(structure)
+    if method == VALUE_FUNCTION:  # a decomposition: no single-level model to build
+        with _timed(timings, "solve"):
+            result = solve_value_function(structure, time_limit, mip_gap, solver, **method_options)
+        result.method_reason = method_reason
+        return result
     with _timed(timings, "reformulate"):
         reformulation = TRANSFORMATIONS[method]().reformulate(structure, **method_options)
     try:

@@ -97,8 +97,7 @@ def test_infeasible_nonlinear_follower_is_reported_infeasible():
 def test_slater_margin_in_the_certificate(x, margin):
     """Follower max y s.t. y^2 <= x: Slater's margin max{s <= 1 : y^2 + s <= x} is min(x, 1) (at
     y = 0); at x = 0 the feasible set is one point, the multiplier does not exist, and the
-    certificate says so. (There Ipopt's re-solve itself returns y = 1e-4, inside its 1e-8
-    tolerance on y^2 <= 0, so the gap check fails too: degenerate points are where it shows.)"""
+    certificate says so, while the point itself is still certified optimal."""
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(0, 4))
     m.f = bl.Follower()
@@ -109,7 +108,7 @@ def test_slater_margin_in_the_certificate(x, margin):
     m.x.set_value(x)
     m.f.y.set_value(x**0.5)
     (cert,) = certify(bl.analyze(m))
-    assert cert.passed == (margin > 0)
+    assert cert.passed
     assert cert.slater_margin == pytest.approx(margin, abs=1e-6)
     assert ("Slater's condition fails at this decision" in cert.message) == (margin == 0.0)
     assert ("at f.disc" in cert.message) == (margin == 0.0)

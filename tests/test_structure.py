@@ -88,12 +88,12 @@ def test_refusals_name_the_follower_and_the_reason(method, objective, words):
         bl.solve(m, method=method)
 
 
-@pytest.mark.parametrize("method", bl.METHODS)
+@pytest.mark.parametrize("method", [m for m in bl.METHODS if m != "value_function"])
 def test_integer_follower_refused_by_every_kkt_method(method):
     m = base_model()
     m.f.y[2].domain = pyo.Binary
     m.f.obj = pyo.Objective(expr=m.f.y[1] + m.f.y[2])
-    with pytest.raises(bl.MethodRefusedError, match="KKT conditions do not describe an integer follower"):
+    with pytest.raises(bl.MethodRefusedError, match="KKT conditions do not describe an integer follower.*use method 'value_function'"):
         bl.solve(m, method=method)
 
 

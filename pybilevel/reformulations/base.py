@@ -188,8 +188,9 @@ def refusal_message(form: FollowerForm, method: str) -> str:
     detail = "; ".join(form.reasons[:3])
     advice = {
         FollowerClass.INTEGER: (
-            "KKT conditions do not describe an integer follower's optimum; no method of this "
-            "version solves integer followers: relax the follower's integrality if it is a modelling choice"
+            "KKT conditions do not describe an integer follower's optimum; use method 'value_function' "
+            "(exact decomposition for MILP followers with integer linking leader variables), or relax the "
+            "follower's integrality if it is a modelling choice"
         ),
         FollowerClass.NONCONVEX_QP: (
             "its objective's Hessian in the follower variables is not positive semidefinite, so "
