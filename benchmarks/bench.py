@@ -182,15 +182,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="pybilevel methods (default: %(default)s)")
     parser.add_argument("--sos1-max", type=int, default=100, help="largest n_y for sos1 (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-limit", type=float, default=300.0,
+    parser.add_argument("--time-limit", type=float, default=120.0,
                         help="pybilevel's single-level solver time limit, s (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="kill a pybilevel child after this many s (default: %(default)s)")
-    parser.add_argument("--pao-timeout", type=float, default=600.0,
+    parser.add_argument("--pao-timeout", type=float, default=300.0,
                         help="kill a PAO child after this many s; PAO takes no solver time limit (default: %(default)s)")
     parser.add_argument("--memory-limit-gb", type=float, default=16.0,
                         help="address-space limit of each pybilevel child, GiB (default: %(default)s)")
-    parser.add_argument("--reference-time-limit", type=float, default=300.0)
+    parser.add_argument("--reference-time-limit", type=float, default=120.0)
     parser.add_argument("--no-pao", dest="pao", action="store_false", help="skip PAO")
     parser.add_argument("--no-reference", dest="reference", action="store_false", help="skip the highspy reference")
     parser.add_argument("--instances", type=Path, default=HERE / "instances")

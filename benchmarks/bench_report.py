@@ -32,6 +32,8 @@ SHARED_PHASES = ("build", "compile", "reformulate", "translate", "solve", "inver
 PAO_LABEL = "PAO FA (big-M)"
 #: runner progress phase a killed child was in -> the phase its remaining time goes to
 _KILLED_IN = {"mip_solve": "solve"}
+#: statuses of runs that solved nothing (left out of ratios, dominance and the plot)
+_FAILED = ("unsupported", "refused", "error", "crash")
 
 
 def label(record: dict) -> str:
@@ -54,7 +56,7 @@ def phases(record: dict) -> dict[str, float]:
         killed_in = _KILLED_IN.get(record["timed_out_in"], record["timed_out_in"])
         rest = record["timeout_s"] - sum(done.values())
         if record["tool"] == "pao" and killed_in == "solve":
-            done["highs_run"], done["mip_solve"] = rest, rest
+            done["killed_in_mip_solve"] = rest  # HiGHS's share of it is unknown
         else:
             done[killed_in] = done.get(killed_in, 0.0) + rest
     if record["tool"] == "pao":
@@ -63,7 +65,7 @@ def phases(record: dict) -> dict[str, float]:
             compile=_sum(done, "convert_pyomo_to_mpr", "standard_form"),
             reformulate=_sum(done, "kkt_model", "bigm_transform"),
             translate=None if highs is None or "mip_solve" not in done else done["mip_solve"] - highs,
-            solve=highs,
+            solve=done.get("killed_in_mip_solve", highs),
             invert=done.get("other"),
         )
     else:
@@ -226,8 +228,10 @@ def _ratio_table(table: list[dict]) -> str:
     for ours, pao in _pairs(table):
         both = ours["status"] == "ok" and pao["status"] == "ok"
         ratio = ours["total_s"] / pao["total_s"] if both else None
-        per_phase = [(ours[f"{p}_s"] / pao[f"{p}_s"]) if both and ours[f"{p}_s"] is not None and pao[f"{p}_s"] else None
-                     for p in SHARED_PHASES]
+        # a phase both finished compares whatever the status (a run killed later still finished it)
+        compared = pao["status"] not in _FAILED
+        per_phase = [ours[f"{p}_s"] / pao[f"{p}_s"] if compared and ours[f"{p}_s"] is not None and pao[f"{p}_s"]
+                     and (both or p in ("build", "compile", "reformulate")) else None for p in SHARED_PHASES]
         diff = None
         if ours["objective"] is not None and pao["objective"] is not None:
             diff = (ours["objective"] - pao["objective"]) / max(1.0, abs(pao["objective"]))
@@ -241,7 +245,7 @@ def dominant_by_size(table: list[dict]) -> dict[tuple[int, str], tuple[str, floa
     """(n_y, tool) -> the phase with the largest time summed over families, and its share."""
     sums: dict = defaultdict(lambda: defaultdict(float))
     for r in table:
-        if r["tool"] == "reference" or not r["total_s"] or r["status"] in ("unsupported", "refused", "error", "crash"):
+        if r["tool"] == "reference" or not r["total_s"] or r["status"] in _FAILED:
             continue
         for p in PHASES:
             sums[(r["n_y"], r["tool"])][p] += r[f"{p}_s"] or 0.0
@@ -296,8 +300,8 @@ def _targets(table: list[dict]) -> str:
                          f" (PAO's follower response optimal: {_fmt(pao['follower_optimal'])}, "
                          f"pybilevel's: {_fmt(ours['follower_optimal'])})")
         else:
-            lines.append(f"- {ours['family']} n_y = {ours['n_y']:,}: pybilevel big-M {ours['status']} "
-                         f"({_fmt(ours['total_s'])} s), PAO {pao['status']}")
+            took = f" ({_fmt(ours['total_s'])} s)" if ours["total_s"] else ""
+            lines.append(f"- {ours['family']} n_y = {ours['n_y']:,}: pybilevel big-M {ours['status']}{took}, PAO {pao['status']}")
     for r in table:
         if r["n_y"] == 50_000 and r["family"] == "lp_lp" and r["tool"].startswith("pybilevel"):
             lines.append(f"- lp_lp n_y = 50,000, {r['tool']}: {r['status']}, peak memory {_fmt(r['peak_rss_mb'])} MB")
@@ -336,7 +340,7 @@ def plot(table: list[dict], path: Path) -> bool:
         for tool in tools:
             points = sorted((r["n_y"], r["total_s"] or r["wall_s"], r["status"] in ("ok", "optimal"))
                             for r in table if r["family"] == family and r["tool"] == tool and (r["total_s"] or r["wall_s"])
-                            and r["status"] not in ("unsupported", "refused", "error", "crash"))
+                            and r["status"] not in _FAILED)
             if not points:
                 continue
             n, t, ok = zip(*points)
