@@ -318,10 +318,12 @@ def _write_csv(table: list[dict], path: Path) -> None:
 
 
 def plot(table: list[dict], path: Path) -> bool:
-    """Log-log total time against n_y, one panel per family, one line per tool and method.
+    """Log-log time against n_y, one column per family, one line per tool and method.
 
-    Filled markers: finished and optimal; open markers: stopped at a limit, killed or wrong, drawn
-    at the time spent (a lower bound). Returns False when matplotlib is missing.
+    Top row: total time (build + solve call); bottom row: everything but the solver's run.
+    Filled markers: finished and optimal; open markers: stopped at a limit or killed, drawn at
+    the time spent (a lower bound; a killed or limited run has no invert / certify time).
+    Returns False when matplotlib is missing.
     """
     try:
         import matplotlib
@@ -333,33 +335,36 @@ def plot(table: list[dict], path: Path) -> bool:
         return False
     families = sorted({r["family"] for r in table if r["family"]})
     tools = sorted({r["tool"] for r in table}, key=_tool_order)
-    fig, axes = plt.subplots(1, len(families), figsize=(5 * len(families), 4.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(2, len(families), figsize=(5 * len(families), 7.6), sharey="row", squeeze=False)
     markers = dict(zip(tools, "osD^v<>p*h"))
     colours = {tool: f"C{k}" for k, tool in enumerate(tools)}
-    for ax, family in zip(axes[0], families):
-        for tool in tools:
-            points = sorted((r["n_y"], r["total_s"] or r["wall_s"], r["status"] in ("ok", "optimal"))
-                            for r in table if r["family"] == family and r["tool"] == tool and (r["total_s"] or r["wall_s"])
-                            and r["status"] not in _FAILED)
-            if not points:
-                continue
-            n, t, ok = zip(*points)
-            colour = colours[tool]
-            ax.plot(n, t, "-", color=colour, alpha=0.8)
-            ax.scatter([a for a, k in zip(n, ok) if k], [b for b, k in zip(t, ok) if k], marker=markers[tool], color=colour)
-            ax.scatter([a for a, k in zip(n, ok) if not k], [b for b, k in zip(t, ok) if not k], marker=markers[tool],
-                       facecolors="none", edgecolors=colour)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_title(family)
-        ax.set_xlabel("follower variables n_y")
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].set_ylabel("seconds (build + solve call)")
+    for row, (key, ylabel) in enumerate((("total_s", "seconds, build + solve call"),
+                                         ("overhead_s", "seconds, all but the solver's run"))):
+        for ax, family in zip(axes[row], families):
+            for tool in tools:
+                _plot_line(ax, table, family, tool, key, colours[tool], markers[tool])
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(family if row == 0 else f"{family}: overhead")
+            ax.set_xlabel("follower variables n_y")
+            ax.grid(True, which="both", alpha=0.3)
+        axes[row][0].set_ylabel(ylabel)
     handles = [plt.Line2D([], [], color=colours[t], marker=markers[t], label=t) for t in tools]
     fig.legend(handles=handles, loc="lower center", ncol=len(tools), fontsize=8, frameon=False)
-    fig.suptitle("time against follower size; open markers: stopped at a limit or killed (time spent, a lower bound)",
-                 fontsize=9)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=110)
+    fig.suptitle("open markers: stopped at a limit or killed (time spent, a lower bound)", fontsize=9)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return True
+
+
+def _plot_line(ax, table: list[dict], family: str, tool: str, key: str, colour: str, marker: str) -> None:
+    points = sorted((r["n_y"], r[key], r["status"] in ("ok", "optimal")) for r in table
+                    if r["family"] == family and r["tool"] == tool and r[key] and r["status"] not in _FAILED)
+    if not points:
+        return
+    n, t, ok = zip(*points)
+    ax.plot(n, t, "-", color=colour, alpha=0.8)
+    ax.scatter([a for a, k in zip(n, ok) if k], [b for b, k in zip(t, ok) if k], marker=marker, color=colour)
+    ax.scatter([a for a, k in zip(n, ok) if not k], [b for b, k in zip(t, ok) if not k], marker=marker,
+               facecolors="none", edgecolors=colour)
