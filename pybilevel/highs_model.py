@@ -74,9 +74,11 @@ def solve_linear(block: BlockData, options: dict[str, float]) -> HighsRun | None
     else:
         cost, offset, sense_max = np.zeros(len(columns)), 0.0, False
     lp = ArrayLP(compiled.A, row_lower, row_upper, col_lower, col_upper, integer=integer, offset=offset)
+    options = dict(options)
+    time_limit = options.pop("time_limit", None)  # ArrayLP.solve sets it on every run
     for key, value in options.items():
         lp.highs.setOptionValue(key, value)
-    solution = lp.solve(cost, maximize=sense_max)
+    solution = lp.solve(cost, maximize=sense_max, time_limit=time_limit)
     highs = lp.highs
     status = highs.getModelStatus()
     info = highs.getInfo()
