@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 from pyomo.core.base.suffix import Suffix
 from pyomo.repn.standard_repn import generate_standard_repn
 
@@ -25,7 +26,13 @@ from pybilevel.highs_arrays import ArrayLP, ArraySolution
 from pybilevel.kkt_system import ComplementarityPair, FollowerDual
 from pybilevel.structure import BilevelStructure
 
-__all__ = ["BigMValue", "FollowerAtLeader", "HighPointRelaxation", "slack_bounds", "multiplier_bounds"]
+__all__ = [
+    "BigMValue", "FollowerAtLeader", "HighPointRelaxation", "multiplier_bounds", "never_active", "slack_bounds",
+    "slack_ranges",
+]
+
+#: a slack whose lowest value over the variable box exceeds this is never 0
+NEVER_ACTIVE_MARGIN = 1e-9
 
 
 @dataclass
@@ -156,15 +163,40 @@ class FollowerAtLeader:
         return self._lp.solve(form.c + form.C.T @ x, time_limit=time_limit)
 
 
-def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation) -> list[tuple[float, str]]:
-    """An upper bound and its source for the slack of every complementarity pair of a follower."""
-    form = dual.form
+def slack_ranges(dual: FollowerDual, hpr: HighPointRelaxation) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest value of every pair's slack over the variable box (interval arithmetic).
+
+    A row with nonlinear terms is bounded by Pyomo's FBBT on its whole slack expression (the
+    form's arrays hold only its linear part).
+    """
     if not dual.pairs:
-        return []
+        return np.zeros(0), np.zeros(0)
     matrix, shifts = _slack_rows(dual, hpr)
-    interval = hpr.interval_max(matrix) + shifts
-    bounds = [(max(float(v), 0.0), "bounds") for v in interval.tolist()]
-    for k in np.flatnonzero(~np.isfinite(interval)):
+    lowest = shifts - hpr.interval_max(-matrix)
+    highest = hpr.interval_max(matrix) + shifts
+    form = dual.form
+    for k, pair in enumerate(dual.pairs):
+        if pair.row is not None and (form.leader_nonlinear[pair.row] or pair.row in form.row_nonlinear):
+            low, high = compute_bounds_on_expr(pair.slack)
+            lowest[k] = -np.inf if low is None else low
+            highest[k] = np.inf if high is None else high
+    return lowest, highest
+
+
+def never_active(lowest_slack: np.ndarray) -> np.ndarray:
+    """Pairs whose slack is positive everywhere in the variable box: their constraint is never
+    active, so complementarity fixes their multiplier at 0 at every KKT point."""
+    return lowest_slack > NEVER_ACTIVE_MARGIN
+
+
+def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation, highest: np.ndarray) -> list[tuple[float, str]]:
+    """An upper bound and its source for the slack of every complementarity pair of a follower,
+    given ``highest`` from :func:`slack_ranges` (an LP over the relaxation where that is infinite)."""
+    form = dual.form
+    bounds = [(max(float(v), 0.0), "bounds") for v in highest.tolist()]
+    infinite = np.flatnonzero(~np.isfinite(highest))
+    matrix, shifts = _slack_rows(dual, hpr) if len(infinite) else (None, None)
+    for k in infinite:
         pair = dual.pairs[k]
         if pair.row is not None and form.leader_nonlinear[pair.row]:
             value = np.inf

@@ -29,4 +29,10 @@ def test_runner_matches_reference(tmp_path: Path, family: str) -> None:
     optimum = follower_check(inst, np.asarray(record["x"]))["follower_optimum"]
     assert record["follower_objective"] == pytest.approx(optimum, rel=1e-7)
     assert {"compile", "reformulate", "translate", "solve", "invert", "certify"} <= set(record["time_phases"])
-    assert record["model_size"]["rows"] == record["m"] + record["n_y"] + 2 * (record["m"] + 2 * record["n_y"])
+    # rows: the follower's m, n_y stationarity rows, two big-M rows per pair that can be active;
+    # a follower row with b - max over the box of A x - B uy > 0 never is (y's bounds always can)
+    A, B = inst["A"].tocsr(), inst["B"].tocsr()
+    highest_ax = A.maximum(0) @ inst["ux"]  # x >= 0
+    never_active = int(np.sum(inst["b"] - highest_ax - B @ inst["uy"] > 1e-9))
+    pairs = record["m"] - never_active + 2 * record["n_y"]
+    assert record["model_size"]["rows"] == record["m"] + record["n_y"] + 2 * pairs

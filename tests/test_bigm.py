@@ -109,3 +109,41 @@ def test_reached_bigm_helper_on_the_transformed_model():
     reformulation.duals[0].block.dual_lower["f.c1"].set_value(3)
     reached = reached_bigm(reformulation)
     assert [r.key for r in reached if r.kind == "multiplier"] == ["f.c1:lower"]
+
+
+def test_slack_of_a_row_with_a_leader_nonlinear_term_is_bounded_over_that_term():
+    """Follower min y s.t. y <= x^2, 0 <= y <= 10 answers y = 0; leader min -y - x/10 over x in
+    [0, 3] is best at x = 3: F = -0.3 (closed form). The row's slack x^2 - y reaches 9; bounding it
+    by its linear part alone (-y <= 0) once forced y = x^2 and returned F = 0, certified."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 3))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(bounds=(0, 10))
+    m.f.c = pyo.Constraint(expr=m.f.y <= m.x ** 2)
+    m.f.obj = pyo.Objective(expr=m.f.y)
+    m.obj = pyo.Objective(expr=-m.f.y - m.x / 10)
+    pyo.TransformationFactory("bilevel.bigm").apply_to(m, dual_bound=7)
+    slack = records(bl.find_reformulation(m, "bigm"), "slack")
+    assert slack["f.c:upper"].value == pytest.approx(9)  # x^2 - y over [0, 3] x [0, 10]
+    bl.find_reformulation(m, "bigm").remove()
+    res = bl.solve(m, method="bigm")
+    assert res.status == bl.Status.OPTIMAL and res.certified
+    assert res.leader_objective == pytest.approx(-0.3)
+    assert m.x.value == pytest.approx(3)
+
+
+def test_a_row_that_is_never_active_gets_no_binary():
+    """c3: y <= 20 cannot bind (its slack 20 - y is at least 14 over the box y <= 6): its
+    multiplier is fixed at 0 and no indicator is made for it; the optimum is unchanged (-12)."""
+    m = model()
+    m.f.y.setub(6)
+    m.f.c3 = pyo.Constraint(expr=m.f.y <= 20)
+    pyo.TransformationFactory("bilevel.bigm").apply_to(m, dual_bound=7)
+    reformulation = bl.find_reformulation(m, "bigm")
+    block = reformulation.duals[0].block
+    assert "f.c3:upper" not in set(block.indicator.keys())
+    assert "f.c1:lower" in set(block.indicator.keys())
+    assert block.dual_upper["f.c3"].fixed and block.dual_upper["f.c3"].value == 0
+    reformulation.remove()
+    res = bl.solve(m, method="bigm")
+    assert res.certified and res.leader_objective == pytest.approx(-12)

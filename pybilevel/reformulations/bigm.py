@@ -7,7 +7,14 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.base.var import Var
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from pybilevel.bounds import BigMValue, HighPointRelaxation, multiplier_bounds, slack_bounds
+from pybilevel.bounds import (
+    BigMValue,
+    HighPointRelaxation,
+    multiplier_bounds,
+    never_active,
+    slack_bounds,
+    slack_ranges,
+)
 from pybilevel.follower_form import FollowerClass
 from pybilevel.kkt_system import FollowerDual
 from pybilevel.reformulations.base import (
@@ -27,7 +34,8 @@ __all__ = ["BigMTransformation", "reached_bigm"]
 class BigMTransformation(BilevelTransformation):
     """Adds, per follower: multipliers, stationarity, a binary ``indicator[key]`` (1: multiplier may be positive, slack is 0) per complementarity
     pair and ``multiplier_bigm[key]: multiplier <= M * indicator`` and
-    ``slack_bigm[key]: slack <= M * (1 - indicator)``.
+    ``slack_bigm[key]: slack <= M * (1 - indicator)``. A pair whose slack is positive over the
+    whole variable box (its constraint is never active) gets no binary: its multiplier is fixed at 0.
 
     Every M is recorded with its source (see :mod:`pybilevel.bounds`); query them with
     ``find_reformulation(m).bigm`` after ``apply_to``.
@@ -39,15 +47,20 @@ class BigMTransformation(BilevelTransformation):
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         hpr = HighPointRelaxation(reformulation.structure)
-        slack_m = slack_bounds(dual, hpr)
+        lowest, highest = slack_ranges(dual, hpr)
+        slack_m = slack_bounds(dual, hpr, highest)
         mult_m = multiplier_bounds(
             dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples
         )
         name = dual.form.follower.name
-        pairs = {pair.key: pair for pair in dual.pairs}
+        inactive = never_active(lowest)
+        pairs = {pair.key: pair for pair, off in zip(dual.pairs, inactive) if not off}
         keys = list(pairs)
         records = {}
-        for pair, (s_value, s_source), (m_value, m_source) in zip(dual.pairs, slack_m, mult_m):
+        for pair, off, (s_value, s_source), (m_value, m_source) in zip(dual.pairs, inactive, slack_m, mult_m):
+            if off:
+                pair.multiplier.fix(0.0)  # its constraint is never active: no binary needed
+                continue
             records[pair.key] = (
                 BigMValue(name, pair.key, "slack", s_value, s_source),
                 BigMValue(name, pair.key, "multiplier", m_value, m_source),

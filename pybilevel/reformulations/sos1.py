@@ -7,6 +7,7 @@ from pyomo.core.base.sos import SOSConstraint
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.base.var import Var
 
+from pybilevel.bounds import HighPointRelaxation, never_active, slack_ranges
 from pybilevel.kkt_system import FollowerDual
 from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
 
@@ -29,9 +30,16 @@ class SOS1Transformation(BilevelTransformation):
 
 
 def add_sos1_pairs(dual: FollowerDual, reformulation: Reformulation) -> None:
-    """Add ``slack``, ``slack_definition`` and ``sos`` for every complementarity pair of ``dual``."""
+    """Add ``slack``, ``slack_definition`` and ``sos`` for every complementarity pair of ``dual``
+    whose constraint can be active; the others' multipliers are fixed at 0."""
     block = dual.block
-    pairs = {pair.key: pair for pair in dual.pairs}
+    lowest, _ = slack_ranges(dual, HighPointRelaxation(reformulation.structure))
+    pairs = {}
+    for pair, off in zip(dual.pairs, never_active(lowest)):
+        if off:
+            pair.multiplier.fix(0.0)
+        else:
+            pairs[pair.key] = pair
     keys = list(pairs)
     block.slack = Var(keys, within=NonNegativeReals)
     block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
