@@ -101,6 +101,9 @@ def solve_model(
             options["solver_options"]["primal_feasibility_tolerance"] = feasibility_tol
     else:
         options["rel_gap"] = mip_gap
+        # HiGHS's default absolute gap: an optimum at 0 has no relative gap to close, and SCIP's
+        # bounds on nonlinear terms stop short of it by about its feasibility tolerance
+        options["abs_gap"] = SCIP_ABS_GAP
         # SCIP's log through Pyomo's fd capture can block the solve (seen on a 10-arc model)
         options["solver_options"] = {"display/verblevel": 0, "nlpi/ipopt/optfile": _scip_ipopt_options()}
         if feasibility_tol is not None:
@@ -153,6 +156,9 @@ def _solve_linear_with_highs(model: BlockData, options: dict, start: float) -> S
         solver_seconds=run.run_seconds,
     )
 
+
+#: SCIP's absolute gap, as HiGHS's default ``mip_abs_gap``
+SCIP_ABS_GAP = 1e-6
 
 #: Ipopt options for SCIP's NLP heuristics: MUMPS ordered by AMD instead of METIS. With METIS the
 #: process dies in SCIP's root node with "free(): invalid pointer" (scipopt/scip#211; seen on the
