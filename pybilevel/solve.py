@@ -82,6 +82,9 @@ def solve(
             _map_back_pessimistic(structure, result)
     else:
         result = _solve_single_level(structure, method, solver, time_limit, mip_gap, timings, method_options)
+        if result.status == Status.FEASIBLE and not structure.is_game:
+            with _timed(timings, "invert"):
+                _best_response_at_limit(structure, result)
     if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
         with _timed(timings, "certify"):
             result.certificate = certify(structure, reading=reading)
@@ -162,16 +165,14 @@ def _map_back_pessimistic(structure: BilevelStructure, result: BilevelResult) ->
     infimum = result.leader_objective
     result.leader = {v.name: _value(v) for v in structure.leader_variables}
     for form in structure.followers:
-        name = form.follower.name
         status = choose_response(structure, form, PESSIMISTIC)
         if status != "optimal":
             result.status = Status.ERROR
-            result.message = f"the worst optimum of follower {name} at the leader's decision ended '{status}'"
+            result.message = (
+                f"the worst optimum of follower {form.follower.name} at the leader's decision ended '{status}'"
+            )
             return
-        x = np.array([_value(v) for v in form.leader_variables])
-        result.follower[name] = {v.name: _value(v) for v in form.variables}
-        result.follower_objectives[name] = float(value(form.objective.expr))
-        result.follower_duals[name], result.follower_reduced_costs[name] = follower_duals_at(form, x)
+        _report_follower(result, form)
     result.leader_objective = float(value(structure.leader_objective.expr))
     scale = max(1.0, abs(result.leader_objective))
     if abs(result.leader_objective - infimum) > 1e-6 * scale:
@@ -181,6 +182,43 @@ def _map_back_pessimistic(structure: BilevelStructure, result: BilevelResult) ->
             f"follower optimum gives the leader {result.leader_objective:.8g} (the follower's optimal "
             "set jumps there); a nearby decision approaches the infimum"
         )
+
+
+def _best_response_at_limit(structure: BilevelStructure, result: BilevelResult) -> None:
+    """At a solver limit, give each follower its optimum best for the leader at the decision found.
+
+    The incumbent's follower response is optimal for the follower when its KKT conditions hold,
+    but among several optima it need not be the one the optimistic reading picks; the leader
+    then loses what a finished solve would have had at the same decision. Kept only if better.
+    """
+    sign = 1 if structure.leader_objective.is_minimizing() else -1
+    before = result.leader_objective
+    for form in structure.followers:
+        saved = [v.value for v in form.variables]
+        if choose_response(structure, form, OPTIMISTIC) != "optimal" or (
+            sign * (float(value(structure.leader_objective.expr)) - before) >= -1e-9 * max(1.0, abs(before))
+        ):
+            for var, kept in zip(form.variables, saved):
+                var.set_value(kept, skip_validation=True)
+            continue
+        _report_follower(result, form)
+        result.leader_objective = float(value(structure.leader_objective.expr))
+    if result.leader_objective != before:
+        if result.gap is not None and result.bound is not None:
+            result.gap = abs(result.leader_objective - result.bound) / max(1.0, abs(result.leader_objective))
+        result.message += (
+            f"; the follower's optimum best for the leader at that decision improves the leader's "
+            f"objective from {before:.10g} to {result.leader_objective:.10g}"
+        )
+
+
+def _report_follower(result: BilevelResult, form) -> None:
+    """Report ``form``'s current values, objective and duals (re-solved at the leader's decision)."""
+    name = form.follower.name
+    x = np.array([_value(v) for v in form.leader_variables])
+    result.follower[name] = {v.name: _value(v) for v in form.variables}
+    result.follower_objectives[name] = float(value(form.objective.expr))
+    result.follower_duals[name], result.follower_reduced_costs[name] = follower_duals_at(form, x)
 
 
 @contextmanager
