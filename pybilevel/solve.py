@@ -190,10 +190,14 @@ def _best_response_at_limit(structure: BilevelStructure, result: BilevelResult) 
     The incumbent's follower response is optimal for the follower when its KKT conditions hold,
     but among several optima it need not be the one the optimistic reading picks; the leader
     then loses what a finished solve would have had at the same decision. Kept only if better.
+    Nonlinear followers are left as they are: their optimal set is only approximated by a cut,
+    and the leader's problem over it can take the certificate's whole time limit.
     """
     sign = 1 if structure.leader_objective.is_minimizing() else -1
     before = result.leader_objective
     for form in structure.followers:
+        if form.is_nonlinear:
+            continue
         saved = [v.value for v in form.variables]
         if choose_response(structure, form, OPTIMISTIC) != "optimal" or (
             sign * (float(value(structure.leader_objective.expr)) - before) >= -1e-9 * max(1.0, abs(before))
