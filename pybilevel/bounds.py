@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,8 +28,8 @@ from pybilevel.kkt_system import ComplementarityPair, FollowerDual
 from pybilevel.structure import BilevelStructure
 
 __all__ = [
-    "BigMValue", "FollowerAtLeader", "HighPointRelaxation", "multiplier_bounds", "never_active", "slack_bounds",
-    "slack_ranges",
+    "BigMValue", "FollowerAtLeader", "HighPointRelaxation", "SlackRanges", "fix_never_active", "multiplier_bounds",
+    "slack_bounds", "slack_ranges",
 ]
 
 #: a slack whose lowest value over the variable box exceeds this is never 0
@@ -77,7 +78,11 @@ class HighPointRelaxation:
         blocks.append(leader[0]), lowers.append(leader[1]), uppers.append(leader[2])
         self.A = sp.vstack(blocks).tocsr()
         self.row_lower, self.row_upper = np.concatenate(lowers), np.concatenate(uppers)
-        self._lp = ArrayLP(self.A, self.row_lower, self.row_upper, self.lower, self.upper)
+
+    @cached_property
+    def _lp(self) -> ArrayLP:
+        """The relaxation in HiGHS, built on first use (interval arithmetic needs only the box)."""
+        return ArrayLP(self.A, self.row_lower, self.row_upper, self.lower, self.upper)
 
     def column_of(self, var) -> int:
         return self.columns[id(var)]
@@ -163,45 +168,61 @@ class FollowerAtLeader:
         return self._lp.solve(form.c + form.C.T @ x, time_limit=time_limit)
 
 
-def slack_ranges(dual: FollowerDual, hpr: HighPointRelaxation) -> tuple[np.ndarray, np.ndarray]:
-    """Lowest and highest value of every pair's slack over the variable box (interval arithmetic).
+@dataclass
+class SlackRanges:
+    """Each complementarity pair's slack as ``matrix @ v + shifts`` over the relaxation's columns
+    v, and its lowest and highest value over the variable box."""
+
+    matrix: sp.csr_matrix
+    shifts: np.ndarray
+    lowest: np.ndarray
+    highest: np.ndarray
+
+
+def slack_ranges(dual: FollowerDual, hpr: HighPointRelaxation) -> SlackRanges:
+    """The range of every pair's slack over the variable box (interval arithmetic).
 
     A row with nonlinear terms is bounded by Pyomo's FBBT on its whole slack expression (the
     form's arrays hold only its linear part).
     """
     if not dual.pairs:
-        return np.zeros(0), np.zeros(0)
+        empty = np.zeros(0)
+        return SlackRanges(sp.csr_matrix((0, len(hpr.columns))), empty, empty, empty)
     matrix, shifts = _slack_rows(dual, hpr)
     lowest = shifts - hpr.interval_max(-matrix)
     highest = hpr.interval_max(matrix) + shifts
-    form = dual.form
     for k, pair in enumerate(dual.pairs):
-        if pair.row is not None and (form.leader_nonlinear[pair.row] or pair.row in form.row_nonlinear):
+        if _on_nonlinear_row(dual.form, pair):
             low, high = compute_bounds_on_expr(pair.slack)
             lowest[k] = -np.inf if low is None else low
             highest[k] = np.inf if high is None else high
-    return lowest, highest
+    return SlackRanges(matrix, shifts, lowest, highest)
 
 
-def never_active(lowest_slack: np.ndarray) -> np.ndarray:
-    """Pairs whose slack is positive everywhere in the variable box: their constraint is never
-    active, so complementarity fixes their multiplier at 0 at every KKT point."""
-    return lowest_slack > NEVER_ACTIVE_MARGIN
-
-
-def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation, highest: np.ndarray) -> list[tuple[float, str]]:
-    """An upper bound and its source for the slack of every complementarity pair of a follower,
-    given ``highest`` from :func:`slack_ranges` (an LP over the relaxation where that is infinite)."""
-    form = dual.form
-    bounds = [(max(float(v), 0.0), "bounds") for v in highest.tolist()]
-    infinite = np.flatnonzero(~np.isfinite(highest))
-    matrix, shifts = _slack_rows(dual, hpr) if len(infinite) else (None, None)
-    for k in infinite:
-        pair = dual.pairs[k]
-        if pair.row is not None and form.leader_nonlinear[pair.row]:
-            value = np.inf
+def fix_never_active(dual: FollowerDual, ranges: SlackRanges) -> list[int]:
+    """Fix at 0 the multiplier of every pair whose slack is positive everywhere in the variable
+    box (its constraint is never active, so complementarity makes the multiplier 0 at every KKT
+    point); return the indices of the other pairs."""
+    kept = []
+    for k, pair in enumerate(dual.pairs):
+        if ranges.lowest[k] > NEVER_ACTIVE_MARGIN:
+            pair.multiplier.fix(0.0)
         else:
-            value = hpr.lp_max(matrix[k].toarray().ravel()) + shifts[k]
+            kept.append(k)
+    return kept
+
+
+def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation, ranges: SlackRanges) -> list[tuple[float, str]]:
+    """An upper bound and its source for the slack of every complementarity pair of a follower:
+    the range's highest value, or an LP over the relaxation where that is infinite."""
+    form = dual.form
+    bounds = [(max(float(v), 0.0), "bounds") for v in ranges.highest.tolist()]
+    for k in np.flatnonzero(~np.isfinite(ranges.highest)):
+        pair = dual.pairs[k]
+        if _on_nonlinear_row(form, pair):
+            value = np.inf  # FBBT found no bound and the relaxation drops the row
+        else:
+            value = hpr.lp_max(ranges.matrix[k].toarray().ravel()) + ranges.shifts[k]
         if value == -np.inf:  # no bilevel-feasible point at all: any M is valid, the solve will say so
             bounds[k] = (0.0, "lp")
             continue
@@ -213,6 +234,11 @@ def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation, highest: np.ndarr
             )
         bounds[k] = (max(float(value), 0.0), "lp")
     return bounds
+
+
+def _on_nonlinear_row(form: FollowerForm, pair: ComplementarityPair) -> bool:
+    """Whether the pair's constraint has nonlinear terms (in the leader's or the follower's variables)."""
+    return pair.row is not None and bool(form.leader_nonlinear[pair.row] or pair.row in form.row_nonlinear)
 
 
 def _slack_rows(dual: FollowerDual, hpr: HighPointRelaxation) -> tuple[sp.csr_matrix, np.ndarray]:

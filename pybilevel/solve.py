@@ -14,6 +14,7 @@ from pybilevel.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.certificate import OPTIMISTIC, PESSIMISTIC, certify, choose_response
 from pybilevel.duals import follower_duals, follower_duals_at, follower_reduced_costs
 from pybilevel.errors import MethodRefusedError
+from pybilevel.follower_form import FollowerForm
 from pybilevel.model_size import model_size
 from pybilevel.reformulations import TRANSFORMATIONS, Reformulation
 from pybilevel.reformulations.bigm import reached_bigm
@@ -216,7 +217,7 @@ def _best_response_at_limit(structure: BilevelStructure, result: BilevelResult) 
         )
 
 
-def _report_follower(result: BilevelResult, form) -> None:
+def _report_follower(result: BilevelResult, form: FollowerForm) -> None:
     """Report ``form``'s current values, objective and duals (re-solved at the leader's decision)."""
     name = form.follower.name
     x = np.array([_value(v) for v in form.leader_variables])

@@ -10,8 +10,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from pybilevel.bounds import (
     BigMValue,
     HighPointRelaxation,
+    fix_never_active,
     multiplier_bounds,
-    never_active,
     slack_bounds,
     slack_ranges,
 )
@@ -47,24 +47,22 @@ class BigMTransformation(BilevelTransformation):
 
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         hpr = HighPointRelaxation(reformulation.structure)
-        lowest, highest = slack_ranges(dual, hpr)
-        slack_m = slack_bounds(dual, hpr, highest)
+        ranges = slack_ranges(dual, hpr)
+        slack_m = slack_bounds(dual, hpr, ranges)
         mult_m = multiplier_bounds(
             dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples
         )
         name = dual.form.follower.name
-        inactive = never_active(lowest)
-        pairs = {pair.key: pair for pair, off in zip(dual.pairs, inactive) if not off}
+        kept = fix_never_active(dual, ranges)  # a never-active constraint needs no binary
+        pairs = {dual.pairs[k].key: dual.pairs[k] for k in kept}
         keys = list(pairs)
-        records = {}
-        for pair, off, (s_value, s_source), (m_value, m_source) in zip(dual.pairs, inactive, slack_m, mult_m):
-            if off:
-                pair.multiplier.fix(0.0)  # its constraint is never active: no binary needed
-                continue
-            records[pair.key] = (
-                BigMValue(name, pair.key, "slack", s_value, s_source),
-                BigMValue(name, pair.key, "multiplier", m_value, m_source),
+        records = {
+            dual.pairs[k].key: (
+                BigMValue(name, dual.pairs[k].key, "slack", *slack_m[k]),
+                BigMValue(name, dual.pairs[k].key, "multiplier", *mult_m[k]),
             )
+            for k in kept
+        }
         block = dual.block
         block.indicator = Var(keys, within=Binary)
         # multiplier - M * indicator <= 0 and slack + M * indicator <= M, bodies built directly

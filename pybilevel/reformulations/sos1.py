@@ -7,7 +7,7 @@ from pyomo.core.base.sos import SOSConstraint
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.base.var import Var
 
-from pybilevel.bounds import HighPointRelaxation, never_active, slack_ranges
+from pybilevel.bounds import HighPointRelaxation, fix_never_active, slack_ranges
 from pybilevel.kkt_system import FollowerDual
 from pybilevel.reformulations.base import BilevelTransformation, Feature, Reformulation
 
@@ -33,13 +33,8 @@ def add_sos1_pairs(dual: FollowerDual, reformulation: Reformulation) -> None:
     """Add ``slack``, ``slack_definition`` and ``sos`` for every complementarity pair of ``dual``
     whose constraint can be active; the others' multipliers are fixed at 0."""
     block = dual.block
-    lowest, _ = slack_ranges(dual, HighPointRelaxation(reformulation.structure))
-    pairs = {}
-    for pair, off in zip(dual.pairs, never_active(lowest)):
-        if off:
-            pair.multiplier.fix(0.0)
-        else:
-            pairs[pair.key] = pair
+    kept = fix_never_active(dual, slack_ranges(dual, HighPointRelaxation(reformulation.structure)))
+    pairs = {dual.pairs[k].key: dual.pairs[k] for k in kept}
     keys = list(pairs)
     block.slack = Var(keys, within=NonNegativeReals)
     block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
