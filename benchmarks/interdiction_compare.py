@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import pybilevel as bl  # noqa: E402
 from interdiction_instances import knapsack_instance, knapsack_model, layered_network  # noqa: E402
-from pybilevel.cli import load_model_file  # noqa: E402
+from pybilevel.io.cli import load_model_file  # noqa: E402
 
 #: (method, multiplier bounds): "heuristic" (the default) or "proven" (dual_bound for the family)
 VARIANTS = (

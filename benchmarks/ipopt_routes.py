@@ -7,7 +7,7 @@ Usage::
 
 Routes: ``ipyopt`` (manylinux wheel), ``cyipopt`` (whichever build is importable: the
 PyPI sdist compiled against Debian's coinor-libipopt-dev, or the ``cyipopt-wheels``
-binary wheel; the Ipopt version printed tells which) and ``pybilevel.nlp`` (Pyomo model ->
+binary wheel; the Ipopt version printed tells which) and ``pybilevel.solvers.ipopt`` (Pyomo model ->
 ipyopt through the bridge; compile time reported apart).  A route that is not installed is
 skipped with a message.  The same problems go through every route with the same options.
 """
@@ -237,8 +237,8 @@ def run_cyipopt(prob: Problem) -> tuple[int, float, int, float]:
 
 
 def run_bridge(prob: Problem) -> tuple[int, float, int, float, float]:
-    """Solve the Pyomo form of ``prob`` through pybilevel.nlp; also return compile seconds."""
-    from pybilevel.nlp import compile_nlp
+    """Solve the Pyomo form of ``prob`` through pybilevel.solvers.ipopt; also return compile seconds."""
+    from pybilevel.solvers.ipopt import compile_nlp
 
     model = prob.pyomo_model()
     start = time.perf_counter()
@@ -278,9 +278,9 @@ def _routes() -> list[tuple[str, str, Callable]]:
     else:
         print("skip cyipopt: not installed", file=sys.stderr)
     if importlib.util.find_spec("pyomo") and importlib.util.find_spec("pybilevel") and importlib.util.find_spec("ipyopt"):
-        found.append(("pybilevel.nlp (Pyomo -> ipyopt)", _ipyopt_library(), run_bridge))
+        found.append(("pybilevel.solvers.ipopt (Pyomo -> ipyopt)", _ipyopt_library(), run_bridge))
     else:
-        print("skip pybilevel.nlp: pyomo/pybilevel/ipyopt not importable", file=sys.stderr)
+        print("skip pybilevel.solvers.ipopt: pyomo/pybilevel/ipyopt not importable", file=sys.stderr)
     return found
 
 

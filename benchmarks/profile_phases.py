@@ -30,12 +30,12 @@ from pybilevel_runner import build_model  # noqa: E402
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: seconds per phase as one JSON line; cProfile stats of all phases with ``--profile``."""
-    from pybilevel.certificate import certify
-    from pybilevel.model_size import model_size
-    from pybilevel.reformulations import TRANSFORMATIONS
+    from pybilevel.certify.certificate import certify
+    from pybilevel.solvers.model_size import model_size
+    from pybilevel.methods.registry import TRANSFORMATIONS
     from pybilevel.solve import _invert
-    from pybilevel.solvers import SolveOutcome, choose_solver, solve_model
-    from pybilevel.structure import analyze
+    from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
+    from pybilevel.model.structure import analyze
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instance", type=Path)

@@ -29,7 +29,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 FEATURES = ("age", "sex", "bmi", "bp", "s5")
 _SAMPLES = {"sample": str, **{name: float for name in FEATURES}, "target": float}

@@ -38,7 +38,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 TABLES = {
     "species": Table(columns={"species": str, "growth_reaction": str}, key=("species",)),

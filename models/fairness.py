@@ -30,7 +30,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 FEATURES = ("experience", "education", "hours")
 _PEOPLE = {"person": str, "group": str, **{name: float for name in FEATURES}, "pay": float}

@@ -28,7 +28,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 FEATURES = tuple(f"x{j}" for j in range(1, 9))
 _SAMPLES = {"sample": str, **{name: float for name in FEATURES}, "y": float}

@@ -19,7 +19,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 TABLES = {
     "arcs": Table(columns={"tail": str, "head": str, "capacity": float, "cost": float}, key=("tail", "head")),

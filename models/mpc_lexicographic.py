@@ -39,7 +39,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 INPUTS = ("feed", "cooling")
 TABLES = {

@@ -37,7 +37,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
+from pybilevel.io.data_io import Table
 
 TABLES = {
     "sensors": Table(columns={"sensor": str, "noise_std": float}, key=("sensor",)),

@@ -40,8 +40,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.data_io import Table
-from pybilevel.solvers import solve_model
+from pybilevel.io.data_io import Table
+from pybilevel.solvers.embedded import solve_model
 
 TABLES = {
     "links": Table(

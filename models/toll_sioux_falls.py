@@ -6,7 +6,7 @@ a lower bound for any tolls.
 """
 from pathlib import Path
 
-from pybilevel.cli import load_model_file
+from pybilevel.io.cli import load_model_file
 
 _TOLL = load_model_file(Path(__file__).with_name("toll.py"))
 TABLES, METHOD, build, summarize = _TOLL.TABLES, _TOLL.METHOD, _TOLL.build, _TOLL.summarize

@@ -4,7 +4,7 @@ Write the leader as a Pyomo model, each follower as a :class:`Follower` block in
 :func:`solve`. The reformulations are also Pyomo transformations (``bilevel.kkt``,
 ``bilevel.bigm``, ``bilevel.strong_duality``, ``bilevel.sos1``, ``bilevel.interdiction``).
 """
-from pybilevel import reformulations  # noqa: F401  (registers the bilevel.* transformations)
+from pybilevel.methods import registry  # noqa: F401  (registers the bilevel.* transformations)
 from pybilevel.errors import (
     BigMError,
     BilevelError,
@@ -13,11 +13,11 @@ from pybilevel.errors import (
     SolverUnavailableError,
     StructureError,
 )
-from pybilevel.follower import Follower
-from pybilevel.reformulations import find_reformulation
+from pybilevel.model.follower import Follower
+from pybilevel.methods.transformation import find_reformulation
 from pybilevel.results import BilevelResult, CertificateWarning, Status
 from pybilevel.solve import GLOBAL_METHODS, LOCAL_METHODS, METHODS, SPECIAL_METHODS, solve
-from pybilevel.structure import analyze
+from pybilevel.model.structure import analyze
 
 __all__ = [
     "Follower",

@@ -1,6 +1,6 @@
 """``python -m pybilevel``: the command line."""
 import sys
 
-from pybilevel.cli import main
+from pybilevel.io.cli import main
 
 sys.exit(main())

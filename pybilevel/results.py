@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from pybilevel.bounds import BigMValue
-from pybilevel.certificate import FollowerCertificate
+from pybilevel.model.bounds import BigMValue
+from pybilevel.certify.certificate import FollowerCertificate
 
 __all__ = ["BilevelResult", "Status", "CertificateWarning"]
 

@@ -10,22 +10,22 @@ from pyomo.core.base.block import BlockData
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.environ import value
 
-from pybilevel.bounds import FollowerAtLeader, HighPointRelaxation
-from pybilevel.certificate import OPTIMISTIC, PESSIMISTIC, certify, choose_response
-from pybilevel.duals import follower_duals, follower_duals_at, follower_reduced_costs
+from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
+from pybilevel.certify.certificate import OPTIMISTIC, PESSIMISTIC, certify, choose_response
+from pybilevel.certify.duals import follower_duals, follower_duals_at, follower_reduced_costs
 from pybilevel.errors import MethodRefusedError
-from pybilevel.follower_form import FollowerForm
-from pybilevel.model_size import model_size
-from pybilevel.reformulations import TRANSFORMATIONS, Reformulation
-from pybilevel.reformulations.bigm import reached_bigm
-from pybilevel.reformulations.sos1 import add_sos1_pairs
-from pybilevel.method_choice import choose_method
-from pybilevel.pessimistic import pessimistic_reading
+from pybilevel.model.follower_form import FollowerForm
+from pybilevel.solvers.model_size import model_size
+from pybilevel.methods.registry import TRANSFORMATIONS, Reformulation
+from pybilevel.methods.bigm import reached_bigm
+from pybilevel.methods.sos1 import add_sos1_pairs
+from pybilevel.methods.choice import choose_method
+from pybilevel.readings.pessimistic import pessimistic_reading
 from pybilevel.results import BilevelResult, Status
-from pybilevel.scholtes import complementarity_report, solve_regularized
-from pybilevel.solvers import SOLVERS, SolveOutcome, choose_solver, solve_model
-from pybilevel.structure import BilevelStructure, analyze
-from pybilevel.value_function import METHOD as VALUE_FUNCTION, solve_value_function
+from pybilevel.methods.scholtes import complementarity_report, solve_regularized
+from pybilevel.solvers.embedded import SOLVERS, SolveOutcome, choose_solver, solve_model
+from pybilevel.model.structure import BilevelStructure, analyze
+from pybilevel.methods.value_function import METHOD as VALUE_FUNCTION, solve_value_function
 
 __all__ = ["solve", "METHODS", "SPECIAL_METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
 
@@ -54,13 +54,13 @@ def solve(
     ``method`` is ``"auto"`` (chosen from the follower class, leader form and size; the result
     says which and why) or one of ``"bigm"``, ``"kkt"``, ``"strong_duality"``, ``"sos1"``,
     ``"regularized"``, ``"value_function"`` (exact decomposition for integer followers,
-    :mod:`pybilevel.value_function`) or ``"interdiction"`` (min-max problems only); options of
+    :mod:`pybilevel.methods.value_function`) or ``"interdiction"`` (min-max problems only); options of
     the method (e.g. ``dual_bound`` for big-M, ``max_iterations`` for value_function) pass
     through ``method_options``. ``solver="ipopt"`` with ``method="kkt"`` solves the MPCC locally
     through pyomo.mpec's ``mpec.simple_nonlinear`` (the baseline to compare against).
     ``time_limit`` (seconds) and ``mip_gap`` (relative) go to the single-level solver.
     ``reading`` is ``"optimistic"`` (the follower optimum best for the leader) or
-    ``"pessimistic"`` (the worst; LP / convex-QP followers, see :mod:`pybilevel.pessimistic`).
+    ``"pessimistic"`` (the worst; LP / convex-QP followers, see :mod:`pybilevel.readings.pessimistic`).
     The model is left as it was, except that its variables hold the solution found.
     """
     if method != "auto" and method not in METHODS + SPECIAL_METHODS:

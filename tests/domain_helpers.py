@@ -11,8 +11,8 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from pybilevel.cli import load_model_file, main
-from pybilevel.data_io import load_tables
+from pybilevel.io.cli import load_model_file, main
+from pybilevel.io.data_io import load_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pybilevel.cli import main
+from pybilevel.io.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "interdiction.py"

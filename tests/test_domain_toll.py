@@ -18,7 +18,7 @@ from scipy.optimize import minimize
 
 import pybilevel as bl
 from domain_helpers import ROOT, assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
-from pybilevel.nlp import solve_nlp
+from pybilevel.solvers.ipopt import solve_nlp
 
 
 # ---------------------------------------------------------------- Braess, path flows by scipy

@@ -11,7 +11,7 @@ import pybilevel as bl
 from integer_library import PROBLEMS
 from integer_oracle import random_integer_bilevel, to_pyomo
 from pybilevel import Status
-from pybilevel.cli import main
+from pybilevel.io.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@ import pytest
 
 import pybilevel as bl
 from interdiction_instances import layered_network, network_brute_force
-from pybilevel.cli import load_model_file
-from pybilevel.data_io import load_tables
+from pybilevel.io.cli import load_model_file
+from pybilevel.io.data_io import load_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = load_model_file(ROOT / "models" / "interdiction.py")

@@ -3,10 +3,10 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.certificate import certify
+from pybilevel.certify.certificate import certify
 from pybilevel.results import BilevelResult, Status
 from pybilevel.solve import _best_response_at_limit
-from pybilevel.structure import analyze
+from pybilevel.model.structure import analyze
 
 
 def tied_model() -> pyo.ConcreteModel:

@@ -17,7 +17,7 @@ import pytest
 from scipy.optimize import linprog
 
 import pybilevel as bl
-from pybilevel.certificate import certify
+from pybilevel.certify.certificate import certify
 
 KKT_METHODS = ("sos1", "kkt", "bigm", "strong_duality")
 

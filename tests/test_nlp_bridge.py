@@ -11,7 +11,7 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.mpec import Complementarity, complements
 
 from pybilevel.errors import MethodRefusedError, SolverUnavailableError, StructureError
-from pybilevel.nlp import CompiledNLP, compile_nlp, solve_nlp
+from pybilevel.solvers.ipopt import CompiledNLP, compile_nlp, solve_nlp
 
 STEP = 1e-6
 

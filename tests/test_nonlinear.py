@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.certificate import certify
+from pybilevel.certify.certificate import certify
 from library_run import classify
 from nlp_library import NLP_PROBLEMS
 

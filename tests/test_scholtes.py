@@ -4,7 +4,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.solvers import solve_model
+from pybilevel.solvers.embedded import solve_model
 from test_nonlinear import exp_follower
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from pybilevel.solvers import solve_model
+from pybilevel.solvers.embedded import solve_model
 
 
 def _knapsack(n: int = 12, seed: int = 4) -> tuple[pyo.ConcreteModel, float]:

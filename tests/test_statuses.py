@@ -71,7 +71,7 @@ def test_leader_unbounded(method):
 def test_uncertified_point_never_prints_as_success():
     # a dual bound that is too small: the big-M MILP is still solved, but print and .ok must not
     # claim more than was proven when the certificate fails. Force a failure by corrupting y.
-    from pybilevel.certificate import certify
+    from pybilevel.certify.certificate import certify
 
     m = skeleton()
     m.f.c = pyo.Constraint(expr=m.f.y + m.x >= 3)

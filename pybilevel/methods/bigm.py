@@ -1,0 +1,115 @@
+"""``bilevel.bigm``: Fortuny-Amat & McCarl (1981) big-M MILP of the follower's KKT conditions."""
+from __future__ import annotations
+
+from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.set_types import Binary
+from pyomo.core.base.transformation import TransformationFactory
+from pyomo.core.base.var import Var
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from pybilevel.model.bounds import (
+    BigMValue,
+    HighPointRelaxation,
+    fix_never_active,
+    multiplier_bounds,
+    slack_bounds,
+    slack_ranges,
+)
+from pybilevel.model.follower_form import FollowerClass
+from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.transformation import (
+    BilevelTransformation,
+    Feature,
+    Reformulation,
+    declare_multiplier_bound_options,
+)
+
+__all__ = ["BigMTransformation", "reached_bigm"]
+
+
+@TransformationFactory.register(
+    "bilevel.bigm",
+    doc="Big-M (Fortuny-Amat/McCarl) MILP of the KKT conditions of each LP / convex-QP follower",
+)
+class BigMTransformation(BilevelTransformation):
+    """Adds, per follower: multipliers, stationarity, a binary ``indicator[key]`` (1: multiplier may be positive, slack is 0) per complementarity
+    pair and ``multiplier_bigm[key]: multiplier <= M * indicator`` and
+    ``slack_bigm[key]: slack <= M * (1 - indicator)``. A pair whose slack is positive over the
+    whole variable box (its constraint is never active) gets no binary: its multiplier is fixed at 0.
+
+    Every M is recorded with its source (see :mod:`pybilevel.model.bounds`); query them with
+    ``find_reformulation(m).bigm`` after ``apply_to``.
+    """
+
+    method = "bigm"
+    CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
+    follower_classes = (FollowerClass.LP, FollowerClass.QP)
+
+    def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
+        hpr = HighPointRelaxation(reformulation.structure)
+        ranges = slack_ranges(dual, hpr)
+        slack_m = slack_bounds(dual, hpr, ranges)
+        mult_m = multiplier_bounds(
+            dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples
+        )
+        name = dual.form.follower.name
+        kept = fix_never_active(dual, ranges)  # a never-active constraint needs no binary
+        pairs = {dual.pairs[k].key: dual.pairs[k] for k in kept}
+        keys = list(pairs)
+        records = {
+            dual.pairs[k].key: (
+                BigMValue(name, dual.pairs[k].key, "slack", *slack_m[k]),
+                BigMValue(name, dual.pairs[k].key, "multiplier", *mult_m[k]),
+            )
+            for k in kept
+        }
+        block = dual.block
+        block.indicator = Var(keys, within=Binary)
+        # multiplier - M * indicator <= 0 and slack + M * indicator <= M, bodies built directly
+        block.multiplier_bigm = Constraint(keys, rule=lambda b, k: (None, LinearExpression(
+            constant=0.0, linear_coefs=[1.0, -records[k][1].value], linear_vars=[pairs[k].multiplier, b.indicator[k]]
+        ), 0.0))
+        block.slack_bigm = Constraint(keys, rule=lambda b, k: (
+            None, pairs[k].slack + LinearExpression(
+                constant=0.0, linear_coefs=[records[k][0].value], linear_vars=[b.indicator[k]]
+            ), records[k][0].value,
+        ))
+        for slack_record, mult_record in records.values():
+            reformulation.bigm.extend((slack_record, mult_record))
+        reformulation.features.add(Feature.INTEGER)
+
+
+def reached_bigm(reformulation: Reformulation, rel_tol: float = 1e-6) -> list[BigMValue]:
+    """Mark and return every big-M value the solution reached: a multiplier or slack at its M, a
+    free multiplier at its bound either way, a follower variable (McCormick range) at its bound."""
+    current = _bounded_values(reformulation)
+    reached = []
+    for record in reformulation.bigm:
+        now = current[(record.follower, record.kind, record.key)]
+        if now is None:
+            record.reached = False
+        elif record.kind == "variable":
+            record.reached = abs(now - record.value) <= rel_tol * max(1.0, abs(record.value)) + 1e-9
+        else:
+            record.reached = now >= record.value * (1 - rel_tol) - 1e-9 and record.value > 0
+        if record.reached:
+            reached.append(record)
+    return reached
+
+
+def _bounded_values(reformulation: Reformulation) -> dict[tuple[str, str, str], float | None]:
+    """(follower, kind, key) -> the current value of what each kind of record bounds."""
+    from pyomo.environ import value  # noqa: PLC0415
+
+    values: dict[tuple[str, str, str], float | None] = {}
+    for dual in reformulation.duals:
+        name = dual.form.follower.name
+        for pair in dual.pairs:
+            values[(name, "multiplier", pair.key)] = pair.multiplier.value
+            values[(name, "slack", pair.key)] = value(pair.slack, exception=False)
+        for key, var in dual.block.dual_equal.items():
+            values[(name, "multiplier", f"{key}:equal")] = None if var.value is None else abs(var.value)
+        for var in dual.form.variables:
+            for side in ("lower", "upper"):
+                values[(name, "variable", f"{var.name}:{side}")] = var.value
+    return values

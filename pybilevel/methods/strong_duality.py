@@ -1,0 +1,126 @@
+"""``bilevel.strong_duality``: primal feasibility, dual feasibility and primal objective <= dual objective."""
+from __future__ import annotations
+
+import numpy as np
+from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.transformation import TransformationFactory
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from pybilevel.model.bounds import HighPointRelaxation
+from pybilevel.errors import MethodRefusedError
+from pybilevel.model.follower_form import FollowerClass, FollowerForm
+from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.transformation import (
+    BilevelTransformation,
+    Feature,
+    Reformulation,
+    declare_multiplier_bound_options,
+)
+from pybilevel.methods.mccormick import (
+    Products,
+    add_products,
+    bound_multipliers,
+    coupling_products,
+    multiplier_products,
+)
+
+__all__ = ["StrongDualityTransformation", "dual_objective", "dual_product_count"]
+
+
+@TransformationFactory.register(
+    "bilevel.strong_duality",
+    doc="Strong-duality reformulation of each LP / convex-QP follower",
+)
+class StrongDualityTransformation(BilevelTransformation):
+    """Adds, per follower: multipliers, stationarity (dual feasibility) and ``strong_duality``:
+    the follower's primal objective is at most its (Wolfe) dual objective, which with weak
+    duality makes them equal. Leader variables in follower constraints, or in the follower
+    objective next to follower variables, multiply multipliers or follower variables. Where the
+    leader variable is binary, the product is linearised exactly (``product[key]`` with McCormick
+    constraints, see :mod:`~pybilevel.methods.mccormick`), so an LP follower with binary
+    leader coupling gives a MILP for HiGHS; other products stay bilinear, solved by SCIP."""
+
+    method = "strong_duality"
+    CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
+    follower_classes = (FollowerClass.LP, FollowerClass.QP)
+
+    def accepts_follower(self, form: FollowerForm) -> None:
+        super().accepts_follower(form)
+        if form.leader_nonlinear.any():
+            row = form.constraints[int(np.flatnonzero(form.leader_nonlinear)[0])]
+            raise MethodRefusedError(
+                f"method 'strong_duality' cannot reformulate follower {form.follower.name}: constraint "
+                f"{row.name} is nonlinear in leader variables; use method 'kkt', 'sos1' or 'bigm'."
+            )
+
+    def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
+        form = dual.form
+        y = form.variables
+        products: Products = {}
+        if form.Q.nnz or form.C.nnz or form.A_x.nnz:
+            # bounded multipliers: needed by the McCormick products, and they keep SCIP's
+            # spatial branch-and-bound from pairing a huge multiplier with a slack inside its
+            # feasibility tolerance (seen: 2e8 x 1e-8 on Bard & Falk 1982 Ex. 2)
+            hpr = HighPointRelaxation(reformulation.structure)
+            ranges = bound_multipliers(dual, hpr, config, reformulation.bigm)
+            wanted = multiplier_products(dual, ranges) + coupling_products(form, hpr, reformulation.bigm)
+            products = add_products(dual.block, wanted)
+        quadratic = 0.5 * _quadratic_form(form.Q, y)
+        primal = LinearExpression(
+            constant=0.0, linear_coefs=[float(v) for v in form.c], linear_vars=list(y)
+        ) + _coupling(form, products) + quadratic
+        dual.block.strong_duality = Constraint(expr=primal - (dual_objective(dual, products) - quadratic) <= 0)
+        if form.Q.nnz or dual_product_count(dual) + form.C.tocoo().nnz > len(products):
+            reformulation.features.add(Feature.BILINEAR)
+
+
+def dual_product_count(dual: FollowerDual) -> int:
+    """Number of multiplier x leader variable products in the dual objective."""
+    row_nonzeros = np.diff(dual.form.A_x.tocsr().indptr)
+    return sum(len(m) * n for m, n in zip(dual.row_multipliers, row_nonzeros))
+
+
+def _quadratic_form(Q, variables) -> object:
+    coo = Q.tocoo()
+    return sum(float(q) * variables[i] * variables[j] for i, j, q in zip(coo.row, coo.col, coo.data))
+
+
+def _coupling(form: FollowerForm, products: Products) -> object:
+    """x @ C @ y with each product of a binary x by a bounded y replaced by its product variable."""
+    coo = form.C.tocoo()
+    terms = []
+    for i, j, q in zip(coo.row, coo.col, coo.data):
+        x, y = form.leader_variables[i], form.variables[j]
+        terms.append(float(q) * products.get((id(y), id(x)), x * y))
+    return sum(terms)
+
+
+def dual_objective(dual: FollowerDual, products: Products | None = None) -> object:
+    """Sum of multiplier x (right-hand side minus the leader's part of the row) and bound terms;
+    ``products[(id(multiplier), id(x))]`` replaces the product multiplier * x where given."""
+    products = products or {}
+    form = dual.form
+    a_x = form.A_x.tocsr()
+    coefs: list[float] = []
+    variables: list = []
+    bilinear = []
+    for i, multipliers in enumerate(dual.row_multipliers):
+        for mult, sign in multipliers:
+            rhs = form.row_lower[i] if sign > 0 else form.row_upper[i]
+            coefs.append(sign * float(rhs))
+            variables.append(mult)
+            for k in range(a_x.indptr[i], a_x.indptr[i + 1]):
+                x = form.leader_variables[a_x.indices[k]]
+                coef = -sign * float(a_x.data[k])
+                product = products.get((id(mult), id(x)))
+                if product is None:
+                    bilinear.append(coef * mult * x)
+                else:
+                    coefs.append(coef)
+                    variables.append(product)
+    for j, multipliers in enumerate(dual.column_multipliers):
+        for mult, sign in multipliers:
+            bound = form.var_lower[j] if sign > 0 else form.var_upper[j]
+            coefs.append(sign * float(bound))
+            variables.append(mult)
+    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) + sum(bilinear)

@@ -1,0 +1,431 @@
+"""``method="value_function"``: an exact decomposition for integer (MILP) followers.
+
+The follower, in minimisation form (:mod:`pybilevel.model.follower_form`), is
+``phi(x) = min { c @ y : row_lower <= A_y y + A_x x <= row_upper, var bounds, y_I integer }``;
+a point (x, y) is bilevel feasible when y is follower feasible at x and ``c @ y <= phi(x)``.
+KKT conditions do not describe ``phi`` for an integer follower, so this method builds it up
+from below by cuts, in the spirit of the projection-based decomposition of Yue, Gao, Zeng &
+You (2019), but without its epsilon and multiplier bounds:
+
+* **master** (a relaxation, so its proven bound is a lower bound): the high-point relaxation
+  (every leader and follower constraint with integrality, no follower optimality) plus
+  - a *response cut* for every follower response ``r`` found so far: if ``r`` is feasible for
+    the follower at x, then ``c @ y <= c @ r`` (``r`` is one of the follower's choices there);
+  - a *linking cut* for every linking decision ``xL`` visited: if the leader's variables that
+    appear in the follower's rows (the linking variables) equal ``xL``, then ``c @ y <= phi(xL)``.
+  "if" is encoded with binaries whose big-M values are proven (variable bounds, HPR LP bounds);
+* **follower**: the follower MILP at the master's decision gives ``phi(xL)`` and a response;
+* **restricted problem**: the leader's best point with the linking variables fixed at ``xL``
+  and ``c @ y <= phi(xL)`` (the optimistic choice among the follower's optima) is bilevel
+  feasible: an upper bound.
+
+All three are MILPs solved by HiGHS on arrays (:class:`pybilevel.solvers.highs_arrays.ArrayLP`).
+Exactness needs what MibS also requires: every linking variable is integer and bounded (a
+missing bound is inferred from the high-point relaxation's LP). Then the strict "r is
+infeasible at x" in a response cut is written as a row violated by at least one unit when the
+row's linking coefficients are integer, else relaxed to "violated or tight" (still a valid
+relaxation); the linking cuts make the method finite, because each visited ``xL`` either ends
+the run or is cut off for good. A continuous linking variable, a follower objective with
+leader terms (x @ C @ y), a quadratic or nonlinear part, or a nonlinear leader is refused.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from pyomo.environ import value
+from pyomo.repn.standard_repn import generate_standard_repn
+
+from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
+from pybilevel.errors import MethodRefusedError, StructureError
+from pybilevel.model.follower_form import FollowerClass, FollowerForm
+from pybilevel.solvers.highs_arrays import ArrayLP
+from pybilevel.methods.transformation import refusal_message
+from pybilevel.results import BilevelResult, Status
+from pybilevel.model.structure import BilevelStructure, LeaderClass
+
+__all__ = ["METHOD", "accepts", "solve_value_function", "ValueFunctionRun", "ValueFunctionDecomposition"]
+
+METHOD = "value_function"
+#: relative slack of the follower-value comparisons (the order of HiGHS's feasibility tolerance)
+VALUE_TOL = 1e-7
+_INTEGRAL_TOL = 1e-9
+
+
+def accepts(structure: BilevelStructure) -> None:
+    """Raise :class:`MethodRefusedError` (naming what and why) for a model outside the method's class."""
+    if len(structure.followers) > 1:
+        names = ", ".join(f.follower.name for f in structure.followers)
+        raise StructureError(
+            f"the model has {len(structure.followers)} followers ({names}); method '{METHOD}' "
+            "solves one follower per model: merge them into one follower block if they form one problem."
+        )
+    form = structure.followers[0]
+    name = form.follower.name
+    refuse = f"method '{METHOD}' cannot solve follower {name} ({form.follower_class}): "
+    if form.follower_class in (FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP, FollowerClass.CONVEX_NLP):
+        raise MethodRefusedError(refusal_message(form, METHOD))
+    if form.follower_class not in (FollowerClass.INTEGER, FollowerClass.LP) or form.Q.nnz or form.is_nonlinear:
+        raise MethodRefusedError(
+            refuse + "it needs a linear follower objective and linear follower constraints; "
+            "for a continuous convex follower use 'sos1' (or 'kkt', 'regularized')."
+        )
+    if form.C.nnz or form.leader_nonlinear.any():
+        raise MethodRefusedError(
+            refuse + "the follower's objective or constraints multiply leader variables nonlinearly "
+            "(leader x follower products or leader-only nonlinear terms); it needs them linear."
+        )
+    if structure.leader_class != LeaderClass.LINEAR:
+        raise MethodRefusedError(
+            f"method '{METHOD}' needs a linear leader objective and linear leader constraints; the leader "
+            f"objective {structure.leader_objective.name} / constraints are {structure.leader_class}."
+        )
+    lp_advice = ", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else ""
+    for k in _linking(form):
+        var = form.leader_variables[k]
+        if var.is_continuous():
+            raise MethodRefusedError(
+                refuse + f"leader variable {var.name} appears in the follower's constraints and is "
+                "continuous; the method is exact for integer linking variables only (as MibS): declare it "
+                f"integer (or discretise it){lp_advice}."
+            )
+
+
+def _linking(form: FollowerForm) -> np.ndarray:
+    """Positions in ``form.leader_variables`` of the leader variables in the follower's rows."""
+    return np.flatnonzero(np.diff(form.A_x.tocsc().indptr))
+
+
+@dataclass
+class ValueFunctionRun:
+    """What the decomposition found. Objective values in the leader's own sense."""
+
+    status: str
+    message: str
+    point: np.ndarray | None  # values of the high-point relaxation's columns at the best point
+    objective: float | None  # leader objective of that point (without the objective's constant)
+    bound: float | None  # proven bound on the leader objective (without the constant)
+    iterations: int
+    response_cuts: int
+    linking_cuts: int
+
+
+class ValueFunctionDecomposition:
+    """The master, follower and restricted problems of one bilevel model, and the loop over them."""
+
+    def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9) -> None:
+        accepts(structure)
+        self.structure = structure
+        self.form = form = structure.followers[0]
+        self.hpr = hpr = HighPointRelaxation(structure)
+        n = len(hpr.columns)
+        self.sense = 1 if structure.leader_objective.is_minimizing() else -1
+        self.cost = self.sense * _linear_cost(structure, hpr)
+        self.mip_gap = max(mip_gap, 1e-9)
+        self.y_cols = np.array([hpr.column_of(v) for v in form.variables], dtype=int)
+        x_cols = np.array([hpr.column_of(v) for v in form.leader_variables], dtype=int)
+        self.x_cols = x_cols
+        self.link_cols = x_cols[_linking(form)]
+        lower, upper = hpr.lower.copy(), hpr.upper.copy()
+        self._bound_linking(lower, upper)
+        self.lower, self.upper = lower, upper
+        integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
+        self.value_row = sp.csr_matrix((form.c, (np.zeros(len(self.y_cols), dtype=int), self.y_cols)), shape=(1, n))
+        self.value_max = self._value_max()
+        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
+        self.leader_rows = (form.A_x @ place_x).tocsr()  # A_x placed in the relaxation's columns
+        self.row_min, self.row_max = _interval(self.leader_rows, lower, upper)
+        self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
+        self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
+        self.restricted = ArrayLP(
+            sp.vstack([hpr.A, self.value_row]).tocsr(),
+            np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, np.inf), lower, upper, integer=integer,
+        )
+        self.follower = FollowerAtLeader(form)
+        self._responses: set[bytes] = set()
+        self.response_cuts = 0
+        self.linking_cuts = 0
+
+    # ------------------------------------------------------------------ set-up
+    def _bound_linking(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Finite integer bounds on every linking variable (inferred from the HPR's LP where missing)."""
+        for col in self.link_cols:
+            unit = np.zeros(len(lower))
+            unit[col] = 1.0
+            if not np.isfinite(upper[col]):
+                upper[col] = self.hpr.lp_max(unit)
+            if not np.isfinite(lower[col]):
+                lower[col] = -self.hpr.lp_max(-unit)
+            if not (np.isfinite(lower[col]) and np.isfinite(upper[col])):
+                raise MethodRefusedError(
+                    f"method '{METHOD}': linking variable {self.hpr.variables[col].name} has no finite bound "
+                    "and the leader's and follower's constraints do not bound it; give it bounds."
+                )
+            lower[col] = np.ceil(lower[col] - 1e-6)
+            upper[col] = np.floor(upper[col] + 1e-6)
+
+    def _value_max(self) -> float:
+        """A proven upper bound of the follower objective c @ y over the high-point relaxation."""
+        best = self.hpr.lp_max(self.value_row.toarray().ravel())
+        if best == -np.inf:
+            return 0.0  # nothing is feasible: the master says so at once, any value is valid
+        if not np.isfinite(best):
+            raise MethodRefusedError(
+                f"method '{METHOD}': the follower objective {self.form.objective.name} has no upper bound "
+                "over the leader's and follower's constraints, so no value cut can be switched off; "
+                "bound the follower's variables."
+            )
+        return float(best)
+
+    # ------------------------------------------------------------------ cuts
+    def _add_cut(self, threshold: float, rows: list[tuple[sp.csr_matrix, float, float, float]]) -> None:
+        """Add ``c @ y <= threshold + big * sum(e)``: the value cut, switched off when one alternative holds.
+
+        Each alternative is (row a over the relaxation's columns, rhs, sign, bound): ``a @ z >= rhs``
+        (sign +1) or ``a @ z <= rhs`` (sign -1), with ``bound`` the proven minimum (+1) or maximum (-1)
+        of a @ z, so that ``rhs`` is strictly inside the range. Its indicator e is the binary
+        variable itself (x_j or 1 - x_j) when a is one binary variable, else a new binary v with
+        ``v = 1 => alternative``; big = (proven maximum of c @ y) - threshold.
+        """
+        big = self.value_max - threshold
+        if big <= 0:
+            return  # c @ y <= threshold holds everywhere: the cut is vacuous
+        master = self.master
+        general = [alt for alt in rows if self._binary_term(alt) is None]
+        cols = master.add_columns(np.zeros(len(general)), np.ones(len(general)), integer=True)
+        n = master.n_cols
+        value = sp.hstack([self.value_row, sp.csr_matrix((1, n - self.value_row.shape[1]))]).tolil()
+        upper = threshold
+        for alt in rows:
+            term = self._binary_term(alt)
+            if term is not None:  # e = x_j (term +1) or 1 - x_j (term -1)
+                col = alt[0].indices[0]
+                value[0, col] -= big * term
+                upper += big if term < 0 else 0.0
+        value[0, cols] = -big
+        pieces, lowers, uppers = [value.tocsr()], [-np.inf], [upper]
+        for (row, rhs, sign, bound), col in zip(general, cols):
+            piece = sp.hstack([row, sp.csr_matrix((1, n - row.shape[1]))]).tolil()
+            piece[0, col] = -(rhs - bound) if sign > 0 else (bound - rhs)
+            pieces.append(piece.tocsr())
+            lowers.append(bound if sign > 0 else -np.inf)
+            uppers.append(np.inf if sign > 0 else bound)
+        master.add_rows(sp.vstack(pieces), np.array(lowers), np.array(uppers))
+
+    def _binary_term(self, alternative: tuple[sp.csr_matrix, float, float, float]) -> int | None:
+        """+1 if the alternative means x_j = 1, -1 if x_j = 0 (a on one binary x_j), else None.
+
+        (rhs lies strictly inside a @ x's range, so on a binary x_j the alternative fixes it.)"""
+        row, _, sign, _ = alternative
+        if row.nnz != 1:
+            return None
+        col = row.indices[0]
+        if self.lower[col] != 0 or self.upper[col] != 1:
+            return None
+        return 1 if sign * row.data[0] > 0 else -1
+
+    def add_response_cut(self, y: np.ndarray) -> None:
+        """If response ``y`` is feasible for the follower at x, then c @ y_master <= c @ y."""
+        key = np.round(y, 9).tobytes()
+        if key in self._responses:
+            return
+        self._responses.add(key)
+        form = self.form
+        used = form.A_y @ y
+        alternatives = []
+        for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
+            row = self.leader_rows[r]
+            integral = np.all(np.abs(row.data - np.round(row.data)) <= _INTEGRAL_TOL)
+            if np.isfinite(form.row_upper[r]):  # violated above: a @ x > row_upper - A_y y
+                beta = form.row_upper[r] - used[r]
+                rhs = np.floor(beta + 1e-9) + 1 if integral else beta
+                if rhs <= self.row_min[r]:
+                    return  # y is infeasible at every x in the box: no cut
+                if rhs <= self.row_max[r]:
+                    alternatives.append((row, rhs, 1, self.row_min[r]))
+            if np.isfinite(form.row_lower[r]):  # violated below: a @ x < row_lower - A_y y
+                gamma = form.row_lower[r] - used[r]
+                rhs = np.ceil(gamma - 1e-9) - 1 if integral else gamma
+                if rhs >= self.row_max[r]:
+                    return
+                if rhs >= self.row_min[r]:
+                    alternatives.append((row, rhs, -1, self.row_max[r]))
+        objective = float(form.c @ y)
+        self._add_cut(objective + VALUE_TOL * max(1.0, abs(objective)), alternatives)
+        self.response_cuts += 1
+
+    def add_linking_cut(self, x_link: np.ndarray, phi: float) -> None:
+        """If the linking variables equal ``x_link``, then c @ y <= phi (the follower's optimum there)."""
+        n = len(self.hpr.columns)
+        alternatives = []
+        for col, v in zip(self.link_cols, x_link):
+            unit = sp.csr_matrix(([1.0], ([0], [col])), shape=(1, n))
+            if v < self.upper[col]:
+                alternatives.append((unit, v + 1, 1, self.lower[col]))
+            if v > self.lower[col]:
+                alternatives.append((unit, v - 1, -1, self.upper[col]))
+        self._add_cut(phi + VALUE_TOL * max(1.0, abs(phi)), alternatives)
+        self.linking_cuts += 1
+
+    # ------------------------------------------------------------------ loop
+    def run(self, time_limit: float | None = None, max_iterations: int | None = None) -> ValueFunctionRun:
+        """Iterate master / follower / restricted problem until the bounds meet or a limit stops it.
+
+        It ends proven optimal when the bounds meet, when the master is infeasible (nothing is left
+        outside what the cuts excluded), or when the master's own point is bilevel feasible up to
+        :data:`VALUE_TOL` (its bound is then attained up to that tolerance; the reported gap says by how much).
+        """
+        start = time.perf_counter()
+        n = len(self.hpr.columns)
+        best, upper, lower, iteration = None, np.inf, -np.inf, 0
+        proven, stop = False, "limit"
+        visited: set[bytes] = set()
+
+        def remaining() -> float | None:
+            return None if time_limit is None else time_limit - (time.perf_counter() - start)
+
+        while not proven:
+            if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
+                break
+            iteration += 1
+            cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
+            master = self.master.solve(cost, time_limit=remaining())
+            if master.status == "infeasible":
+                if iteration == 1:
+                    return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
+                                        "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
+                lower, proven = upper, True
+                break
+            if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
+                return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
+                                    "follower's variables finite bounds", best, upper, lower, iteration)
+            lower = max(lower, master.bound)
+            if master.status != "optimal" or not master.has_point:
+                break
+            x_hat = master.x[:n].copy()
+            x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
+            follower = self.follower.solve(x_hat[self.x_cols], time_limit=remaining())
+            if follower.status in ("unbounded", "infeasible_or_unbounded"):
+                point = ", ".join(f"{self.hpr.variables[c].name}={x_hat[c]:g}" for c in self.x_cols)
+                return self._finish(Status.FOLLOWER_UNBOUNDED, f"follower {self.form.follower.name} has no optimum "
+                                    f"(its objective is unbounded) at the leader decision {point}: bound its variables",
+                                    best, upper, lower, iteration)
+            if follower.status != "optimal":
+                stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
+                break
+            phi = follower.objective
+            candidate = self._restricted(x_hat, phi, remaining())
+            # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
+            master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
+            if candidate is None and master_feasible:
+                candidate = x_hat  # the restricted problem failed numerically; the master's point is feasible
+                candidate[self.y_cols] = master.x[self.y_cols]
+            if candidate is not None and self.cost @ candidate < upper:
+                best, upper = candidate, float(self.cost @ candidate)
+            proven = master_feasible or self._converged(lower, upper)
+            key = x_hat[self.link_cols].tobytes()
+            if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
+                stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
+                break
+            visited.add(key)
+            if not proven:
+                self.add_linking_cut(x_hat[self.link_cols], phi)
+                self.add_response_cut(follower.x)
+                if candidate is not None:
+                    self.add_response_cut(candidate[self.y_cols])
+        if proven and best is None:
+            return self._finish(Status.INFEASIBLE, "the constraints have common points, but at no leader decision does "
+                                "a follower-optimal response satisfy the leader's constraints (bilevel infeasible)",
+                                None, upper, lower, iteration)
+        status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
+        return self._finish(status, stop, best, upper, lower, iteration)
+
+    def _restricted(self, x_hat: np.ndarray, phi: float, time_limit: float | None) -> np.ndarray | None:
+        """The leader's best bilevel-feasible point with the linking variables at x_hat, if any."""
+        cols = self.link_cols
+        self.restricted.set_col_bounds(cols, x_hat[cols], x_hat[cols])
+        hpr = self.hpr
+        self.restricted.set_row_bounds(np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi))
+        solution = self.restricted.solve(self.cost, time_limit=time_limit)
+        return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
+
+    def _converged(self, lower: float, upper: float) -> bool:
+        return bool(np.isfinite(upper) and upper - lower <= self.mip_gap * max(1.0, abs(upper)))
+
+    def _finish(self, status: str, why: str, best, upper: float, lower: float, iterations: int) -> ValueFunctionRun:
+        sense = self.sense
+        bound = sense * float(min(lower, upper)) if np.isfinite(lower) else None
+        objective = None if best is None else sense * upper
+        cuts = f"{self.response_cuts} response cuts, {self.linking_cuts} linking cuts"
+        message = {
+            Status.OPTIMAL: f"value-function decomposition: lower and upper bounds meet after {iterations} iterations ({cuts})",
+            Status.FEASIBLE: f"value-function decomposition stopped ({why}) after {iterations} iterations ({cuts}) "
+            f"with a bilevel-feasible point; proven bound {bound}",
+            Status.LIMIT: f"value-function decomposition stopped ({why}) after {iterations} iterations before finding a "
+            "bilevel-feasible point",
+        }.get(status, why)
+        return ValueFunctionRun(status, message, best, objective, bound, iterations, self.response_cuts, self.linking_cuts)
+
+
+def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> np.ndarray:
+    """The leader objective's coefficients over the high-point relaxation's columns."""
+    repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
+    cost = np.zeros(len(hpr.columns))
+    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        cost[hpr.column_of(var)] += coef
+    return cost
+
+
+def _interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise min and max of rows @ z over the box (inf where a used column is unbounded)."""
+    pos, neg = rows.maximum(0), rows.minimum(0)
+    with np.errstate(invalid="ignore"):
+        low = pos @ np.where(pos.getnnz(axis=0) > 0, lower, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, upper, 0)
+        high = pos @ np.where(pos.getnnz(axis=0) > 0, upper, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, lower, 0)
+    return np.asarray(low).ravel(), np.asarray(high).ravel()
+
+
+def solve_value_function(
+    structure: BilevelStructure,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-9,
+    solver: str | None = None,
+    max_iterations: int | None = None,
+    **unknown,
+) -> BilevelResult:
+    """Run the decomposition and load its best point into the model's variables."""
+    if unknown:
+        raise MethodRefusedError(
+            f"method '{METHOD}' has no option {', '.join(sorted(unknown))}; its options are time_limit, "
+            "mip_gap and max_iterations."
+        )
+    if solver not in (None, "highs"):
+        raise MethodRefusedError(f"method '{METHOD}' solves every MILP with HiGHS; leave solver unset (got '{solver}').")
+    decomposition = ValueFunctionDecomposition(structure, mip_gap)
+    run = decomposition.run(time_limit, max_iterations)
+    result = BilevelResult(
+        status=run.status,
+        message=run.message,
+        method=METHOD,
+        solver="highs",
+        solver_reason="HiGHS for every MILP (master, follower at the leader's decision, restricted problem)",
+        iterations=run.iterations,
+    )
+    repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
+    if run.bound is not None:
+        result.bound = run.bound + float(repn.constant)
+    if run.point is None:
+        return result
+    for var, val in zip(decomposition.hpr.variables, run.point):
+        var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
+    form = decomposition.form
+    name = form.follower.name
+    result.leader_objective = float(value(structure.leader_objective.expr))
+    result.leader = {v.name: float(v.value) + 0.0 for v in structure.leader_variables}
+    result.follower[name] = {v.name: float(v.value) + 0.0 for v in form.variables}
+    result.follower_objectives[name] = float(value(form.objective.expr))
+    if result.bound is not None:
+        result.gap = abs(result.leader_objective - result.bound) / max(1.0, abs(result.leader_objective))
+    return result
