@@ -5,7 +5,7 @@ import pytest
 import pybilevel as bl
 from pybilevel.certify.certificate import certify
 from pybilevel.results import BilevelResult, Status
-from pybilevel.solve import _best_response_at_limit
+from pybilevel.readings.optimistic import best_response_at_limit
 from pybilevel.model.structure import analyze
 
 
@@ -32,7 +32,7 @@ def _incumbent(m: pyo.ConcreteModel, x: float, y: float) -> BilevelResult:
 def test_the_leaders_best_follower_optimum_replaces_a_poor_one():
     m = tied_model()
     result = _incumbent(m, x=1.0, y=0.0)  # y = 0 is optimal for the follower; the leader gets 0.5
-    _best_response_at_limit(analyze(m), result)
+    best_response_at_limit(analyze(m), result)
     # at x = 1 the optimistic reading picks y = 1 (closed form): the leader gets 1/2 - 1 = -1/2
     assert result.leader_objective == pytest.approx(-0.5)
     assert result.follower["f"]["f.y"] == pytest.approx(1.0)
@@ -44,6 +44,6 @@ def test_the_leaders_best_follower_optimum_replaces_a_poor_one():
 def test_a_response_already_best_is_kept():
     m = tied_model()
     result = _incumbent(m, x=0.5, y=0.5)
-    _best_response_at_limit(analyze(m), result)
+    best_response_at_limit(analyze(m), result)
     assert result.leader_objective == pytest.approx(-0.25)
     assert result.message == "stopped at a limit"

@@ -18,12 +18,11 @@ from types import ModuleType
 from pybilevel.io.data_io import load_tables
 from pybilevel.errors import BilevelError, DataError
 from pybilevel.io.output import write_result
-from pybilevel.methods.registry import TRANSFORMATIONS
 from pybilevel.methods.choice import choose_method
-from pybilevel.solve import METHODS, SPECIAL_METHODS, solve
-from pybilevel.solvers.embedded import SOLVERS, choose_solver
+from pybilevel.methods.registry import METHODS_BY_NAME
 from pybilevel.model.structure import analyze
-from pybilevel.methods.value_function import METHOD as VALUE_FUNCTION, ValueFunctionDecomposition
+from pybilevel.solve import solve
+from pybilevel.solvers.embedded import SOLVERS
 
 __all__ = ["main", "load_model_file"]
 
@@ -49,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("model", help="model file, e.g. models/interdiction.py")
         sub.add_argument("--data", required=True, help="folder with the model's CSV files")
-        sub.add_argument("--method", choices=("auto", *METHODS, *SPECIAL_METHODS), help="reformulation (default: the model's METHOD, else auto)")
+        sub.add_argument("--method", choices=("auto", *METHODS_BY_NAME), help="reformulation (default: the model's METHOD, else auto)")
     solve_cmd = commands.choices["solve"]
     solve_cmd.add_argument("--solver", choices=sorted(SOLVERS), help="single-level solver (default: chosen from the model)")
     solve_cmd.add_argument("--time-limit", type=float, help="seconds for the solver")
@@ -90,18 +89,9 @@ def _inspect(model, method: str, options: dict) -> int:
     structure = analyze(model)
     print(structure.describe())
     if method == "auto":
-        method, why = choose_method(structure)
+        chosen, why = choose_method(structure)
         print(why)
-    if method == VALUE_FUNCTION:
-        master = ValueFunctionDecomposition(structure).master
-        print(f"method {method}: a decomposition; its first master problem has {master.n_rows} rows, "
-              f"{master.n_cols} columns (grown by cuts); solver: HiGHS for every MILP")
-        return 0
-    reformulation = TRANSFORMATIONS[method]().reformulate(structure, **options)
-    try:
-        size = reformulation.size()
-        _, reason = choose_solver(reformulation.features)
-    finally:
-        reformulation.remove()
-    print(f"method {method}: {size['rows']} rows, {size['columns']} columns, {size['nonzeros']} nonzeros; solver: {reason}")
+    else:
+        chosen = METHODS_BY_NAME[method]
+    print(chosen.describe(structure, options))
     return 0

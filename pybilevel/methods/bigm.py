@@ -17,14 +17,15 @@ from pybilevel.model.bounds import (
 )
 from pybilevel.model.follower_form import FollowerClass
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.solvers.features import Feature
 from pybilevel.methods.transformation import (
     BilevelTransformation,
-    Feature,
     Reformulation,
     declare_multiplier_bound_options,
 )
 
-__all__ = ["BigMTransformation", "reached_bigm"]
+__all__ = ["METHOD", "BigMTransformation"]
 
 
 @TransformationFactory.register(
@@ -79,37 +80,4 @@ class BigMTransformation(BilevelTransformation):
         reformulation.features.add(Feature.INTEGER)
 
 
-def reached_bigm(reformulation: Reformulation, rel_tol: float = 1e-6) -> list[BigMValue]:
-    """Mark and return every big-M value the solution reached: a multiplier or slack at its M, a
-    free multiplier at its bound either way, a follower variable (McCormick range) at its bound."""
-    current = _bounded_values(reformulation)
-    reached = []
-    for record in reformulation.bigm:
-        now = current[(record.follower, record.kind, record.key)]
-        if now is None:
-            record.reached = False
-        elif record.kind == "variable":
-            record.reached = abs(now - record.value) <= rel_tol * max(1.0, abs(record.value)) + 1e-9
-        else:
-            record.reached = now >= record.value * (1 - rel_tol) - 1e-9 and record.value > 0
-        if record.reached:
-            reached.append(record)
-    return reached
-
-
-def _bounded_values(reformulation: Reformulation) -> dict[tuple[str, str, str], float | None]:
-    """(follower, kind, key) -> the current value of what each kind of record bounds."""
-    from pyomo.environ import value  # noqa: PLC0415
-
-    values: dict[tuple[str, str, str], float | None] = {}
-    for dual in reformulation.duals:
-        name = dual.form.follower.name
-        for pair in dual.pairs:
-            values[(name, "multiplier", pair.key)] = pair.multiplier.value
-            values[(name, "slack", pair.key)] = value(pair.slack, exception=False)
-        for key, var in dual.block.dual_equal.items():
-            values[(name, "multiplier", f"{key}:equal")] = None if var.value is None else abs(var.value)
-        for var in dual.form.variables:
-            for side in ("lower", "upper"):
-                values[(name, "variable", f"{var.name}:{side}")] = var.value
-    return values
+METHOD = ReformulationMethod(BigMTransformation)

@@ -1,14 +1,12 @@
-"""``method="auto"``: a method from the follower class, the leader's form and the size."""
+"""``method="auto"``: the first method, in an order set by the problem's class and size, that accepts it."""
 from __future__ import annotations
 
-from pybilevel.errors import MethodRefusedError
+from pybilevel.methods.base import Method
+from pybilevel.methods.registry import METHODS_BY_NAME
 from pybilevel.model.follower_form import FollowerClass
-from pybilevel.methods.transformation import refusal_message
-from pybilevel.methods.interdiction import min_max_form
 from pybilevel.model.structure import BilevelStructure, LeaderClass
-from pybilevel.methods.value_function import METHOD as VALUE_FUNCTION, accepts as value_function_accepts
 
-__all__ = ["choose_method", "GLOBAL_SIZE_LIMIT"]
+__all__ = ["choose_method", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
 
 #: above this many follower variables a nonlinear model is solved locally (Ipopt), not globally
 GLOBAL_SIZE_LIMIT = 500
@@ -16,39 +14,41 @@ GLOBAL_SIZE_LIMIT = 500
 SOS1_SIZE_LIMIT = 2000
 
 
-def choose_method(structure: BilevelStructure) -> tuple[str, str]:
-    """The method to use and a sentence saying why."""
+def choose_method(structure: BilevelStructure) -> tuple[Method, str]:
+    """The method to use and a sentence saying why; if none accepts, the refusal of the most
+    general candidate (the last), which names the follower and what would help."""
     size = sum(form.n_variables for form in structure.followers)
     classes = {form.follower_class for form in structure.followers}
-    if FollowerClass.INTEGER in classes:
-        value_function_accepts(structure)  # refuses, naming the reason, what it cannot solve exactly
-        return VALUE_FUNCTION, (
-            f"auto chose '{VALUE_FUNCTION}' (integer follower, {size} follower variables): KKT does not describe "
-            "an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)"
-        )
-    for form in structure.followers:
-        if form.follower_class not in (FollowerClass.LP, FollowerClass.QP, FollowerClass.CONVEX_NLP):
-            raise MethodRefusedError(refusal_message(form, "auto"))
-    nonlinear = FollowerClass.CONVEX_NLP in classes or structure.leader_class == LeaderClass.NONLINEAR
     what = f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
-    if _is_min_max(structure):
-        return "interdiction", (
-            f"auto chose 'interdiction' ({what}): the follower's objective is the negative of the "
-            "leader's and binary leader variables restrict its constraints, so the follower's LP dual "
-            "gives one single-level problem without complementarity; check the multiplier bounds in res.bigm"
-        )
+    refusals = []
+    for name, why in _candidates(structure, classes, size):
+        refusal = METHODS_BY_NAME[name].accepts(structure)
+        if refusal is None:
+            return METHODS_BY_NAME[name], f"auto chose '{name}' ({what}): {why}"
+        refusals.append(refusal)
+    raise refusals[-1]
+
+
+def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
+    """Methods worth trying, best first, each with the reason it would be chosen."""
+    if FollowerClass.INTEGER in classes:
+        return [(
+            "value_function",
+            "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
+        )]
+    candidates = [(
+        "interdiction",
+        "the follower's objective is the negative of the leader's and binary leader variables restrict its "
+        "constraints, so the follower's LP dual gives one single-level problem without complementarity; "
+        "check the multiplier bounds in res.bigm",
+    )]
+    nonlinear = FollowerClass.CONVEX_NLP in classes or structure.leader_class == LeaderClass.NONLINEAR
     if nonlinear and size > GLOBAL_SIZE_LIMIT:
-        return "regularized", f"auto chose 'regularized' ({what}): too large for global solving, so Ipopt, local"
-    if nonlinear:
-        return "sos1", f"auto chose 'sos1' ({what}): global solution by SCIP, no big-M needed"
-    if size > SOS1_SIZE_LIMIT:
-        return "bigm", f"auto chose 'bigm' ({what}): a MILP for HiGHS scales best; check the big-M report"
-    return "sos1", f"auto chose 'sos1' ({what}): exact without big-M values, solved by SCIP"
-
-
-def _is_min_max(structure: BilevelStructure) -> bool:
-    try:
-        min_max_form(structure)
-    except MethodRefusedError:
-        return False
-    return True
+        candidates.append(("regularized", "too large for global solving, so Ipopt, local"))
+    elif nonlinear:
+        candidates.append(("sos1", "global solution by SCIP, no big-M needed"))
+    elif size > SOS1_SIZE_LIMIT:
+        candidates.append(("bigm", "a MILP for HiGHS scales best; check the big-M report"))
+    else:
+        candidates.append(("sos1", "exact without big-M values, solved by SCIP"))
+    return candidates

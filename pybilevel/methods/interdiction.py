@@ -32,10 +32,12 @@ from pybilevel.errors import MethodRefusedError
 from pybilevel.model.follower_form import FollowerClass, FollowerForm
 from pybilevel.solvers.highs_arrays import ArrayLP
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.base import SPECIAL
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.solvers.features import Feature
 from pybilevel.methods.transformation import (
     BilevelTransformation,
     KKT_CLASSES,
-    Feature,
     Reformulation,
     declare_multiplier_bound_options,
     leader_features,
@@ -44,7 +46,7 @@ from pybilevel.methods.mccormick import add_products, bound_multipliers, multipl
 from pybilevel.methods.strong_duality import dual_objective, dual_product_count
 from pybilevel.model.structure import BilevelStructure, _classify_leader as classify_leader
 
-__all__ = ["InterdictionTransformation", "MinMaxForm", "min_max_form"]
+__all__ = ["METHOD", "InterdictionTransformation", "MinMaxForm", "min_max_form"]
 
 _ADVICE = "the general methods ('sos1', 'bigm', 'strong_duality') take it"
 
@@ -253,3 +255,6 @@ def _recover_response(dual: FollowerDual) -> None:
         for multipliers, value in zip(terms, net):
             for mult, sign in multipliers:
                 mult.set_value(float(value) if id(mult) in free else max(sign * float(value), 0.0), skip_validation=True)
+
+
+METHOD = ReformulationMethod(InterdictionTransformation, kind=SPECIAL)

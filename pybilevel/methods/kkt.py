@@ -5,9 +5,12 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.mpec import Complementarity, complements
 
 from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.transformation import BilevelTransformation, Feature, Reformulation
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.methods.sos1 import add_sos1_pairs
+from pybilevel.methods.transformation import BilevelTransformation, Reformulation
+from pybilevel.solvers.features import Feature
 
-__all__ = ["KKTTransformation"]
+__all__ = ["KKTTransformation", "KKTMethod", "METHOD"]
 
 
 @TransformationFactory.register(
@@ -31,3 +34,22 @@ class KKTTransformation(BilevelTransformation):
             rule=lambda b, key: complements(pairs[key].multiplier >= 0, pairs[key].slack >= 0),
         )
         reformulation.features.add(Feature.COMPLEMENTARITY)
+
+
+class KKTMethod(ReformulationMethod):
+    """``kkt``: SCIP gets each complementarity pair as an SOS1 set; Ipopt gets pyomo.mpec's products."""
+
+    def prepare(self, reformulation: Reformulation, solver: str) -> str | None:
+        if solver == "ipopt":
+            TransformationFactory("mpec.simple_nonlinear").apply_to(reformulation.model)
+            reformulation.model_components.append("mpec_bound")  # the Param that transformation adds
+            return "Ipopt on pyomo.mpec's mpec.simple_nonlinear form (baseline: products <= 0, local)"
+        # The product form multiplier * slack <= 0 leaves spatial branch-and-bound with unbounded
+        # multipliers; SCIP stalled on it for a 10-arc interdiction instance that SOS1 solves in 0.05 s.
+        for dual in reformulation.duals:
+            dual.block.complementarity.deactivate()
+            add_sos1_pairs(dual, reformulation)
+        return None
+
+
+METHOD = KKTMethod(KKTTransformation)

@@ -7,15 +7,26 @@ is local: a stationary point of the MPCC, classified by :mod:`pybilevel.methods.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
 from pyomo.common.config import ConfigValue
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.param import Param
 from pyomo.core.base.transformation import TransformationFactory
 
 from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.transformation import BilevelTransformation, Feature, Reformulation
+from pybilevel.methods.base import LOCAL
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.methods.scholtes import solve_regularized
+from pybilevel.methods.transformation import BilevelTransformation, Reformulation
+from pybilevel.solvers.features import Feature
+from pybilevel.solvers.embedded import SolveOutcome
 
-__all__ = ["RegularizedTransformation"]
+if TYPE_CHECKING:
+    from pybilevel.timing import TimeBudget
+
+__all__ = ["RegularizedTransformation", "RegularizedMethod", "METHOD"]
 
 
 @TransformationFactory.register(
@@ -41,3 +52,16 @@ class RegularizedTransformation(BilevelTransformation):
         )
         reformulation.features.add(Feature.REGULARIZED)
         reformulation.settings.update(initial=config.initial, factor=config.factor, final=config.final)
+
+
+class RegularizedMethod(ReformulationMethod):
+    """``regularized``: the Scholtes sequence of warm-started Ipopt solves, then a polish (local)."""
+
+    def run(
+        self, reformulation: Reformulation, solver: str, budget: TimeBudget, mip_gap: float
+    ) -> tuple[SolveOutcome, dict[str, object]]:
+        solved, report = solve_regularized(reformulation, budget.remaining())
+        return solved, {} if report is None else asdict(report)
+
+
+METHOD = RegularizedMethod(RegularizedTransformation, kind=LOCAL)

@@ -8,7 +8,8 @@ from pyomo.environ import value
 
 from pyomo.core.base.constraint import Constraint
 
-from pybilevel.methods.transformation import Feature, Reformulation
+from pybilevel.methods.transformation import Reformulation
+from pybilevel.solvers.features import Feature
 from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
 
 __all__ = ["MPCCReport", "complementarity_report", "solve_regularized"]

@@ -9,9 +9,11 @@ from pyomo.core.base.var import Var
 
 from pybilevel.model.bounds import HighPointRelaxation, fix_never_active, slack_ranges
 from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.transformation import BilevelTransformation, Feature, Reformulation
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.methods.transformation import BilevelTransformation, Reformulation
+from pybilevel.solvers.features import Feature
 
-__all__ = ["SOS1Transformation", "add_sos1_pairs"]
+__all__ = ["METHOD", "SOS1Transformation", "add_sos1_pairs"]
 
 
 @TransformationFactory.register(
@@ -40,3 +42,6 @@ def add_sos1_pairs(dual: FollowerDual, reformulation: Reformulation) -> None:
     block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
     block.sos = SOSConstraint(keys, rule=lambda b, k: [pairs[k].multiplier, b.slack[k]], sos=1)
     reformulation.features.add(Feature.SOS1)
+
+
+METHOD = ReformulationMethod(SOS1Transformation)

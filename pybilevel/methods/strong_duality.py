@@ -10,9 +10,10 @@ from pybilevel.model.bounds import HighPointRelaxation
 from pybilevel.errors import MethodRefusedError
 from pybilevel.model.follower_form import FollowerClass, FollowerForm
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.solvers.features import Feature
 from pybilevel.methods.transformation import (
     BilevelTransformation,
-    Feature,
     Reformulation,
     declare_multiplier_bound_options,
 )
@@ -24,7 +25,7 @@ from pybilevel.methods.mccormick import (
     multiplier_products,
 )
 
-__all__ = ["StrongDualityTransformation", "dual_objective", "dual_product_count"]
+__all__ = ["METHOD", "StrongDualityTransformation", "dual_objective", "dual_product_count"]
 
 
 @TransformationFactory.register(
@@ -124,3 +125,6 @@ def dual_objective(dual: FollowerDual, products: Products | None = None) -> obje
             coefs.append(sign * float(bound))
             variables.append(mult)
     return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) + sum(bilinear)
+
+
+METHOD = ReformulationMethod(StrongDualityTransformation)

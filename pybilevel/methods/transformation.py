@@ -14,33 +14,22 @@ from pybilevel.model.bounds import BigMValue
 from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.model.follower_form import FollowerClass, FollowerForm
 from pybilevel.model.kkt_system import FollowerDual, build_follower_dual
-from pybilevel.model.structure import BilevelStructure, analyze
+from pybilevel.model.structure import BilevelStructure, LeaderClass, analyze
+from pybilevel.methods.base import refusal_message
+from pybilevel.solvers.features import Feature
 
 __all__ = [
-    "Feature",
     "Reformulation",
     "BilevelTransformation",
     "KKT_CLASSES",
     "declare_multiplier_bound_options",
     "find_reformulation",
+    "reached_bigm",
 ]
 
 #: follower classes whose KKT conditions are necessary and sufficient
 KKT_CLASSES = (FollowerClass.LP, FollowerClass.QP, FollowerClass.CONVEX_NLP)
 BLOCK_PREFIX = "_pybilevel_"
-
-
-class Feature:
-    """What a single-level model contains beyond an LP; the solver is chosen from these."""
-
-    INTEGER = "integer variables"
-    QUADRATIC_OBJECTIVE = "quadratic objective"
-    NONCONVEX_OBJECTIVE = "nonconvex objective"
-    BILINEAR = "bilinear constraints"
-    COMPLEMENTARITY = "complementarity constraints"
-    SOS1 = "SOS1 sets"
-    NONLINEAR = "nonlinear expressions"
-    REGULARIZED = "regularised complementarity (solved locally)"
 
 
 @dataclass
@@ -183,35 +172,8 @@ def declare_multiplier_bound_options(config: ConfigDict) -> ConfigDict:
     return config
 
 
-def refusal_message(form: FollowerForm, method: str) -> str:
-    """Why ``method`` refuses this follower and what the user can do instead."""
-    detail = "; ".join(form.reasons[:3])
-    advice = {
-        FollowerClass.INTEGER: (
-            "KKT conditions do not describe an integer follower's optimum; use method 'value_function' "
-            "(exact decomposition for MILP followers with integer linking leader variables), or relax the "
-            "follower's integrality if it is a modelling choice"
-        ),
-        FollowerClass.NONCONVEX_QP: (
-            "its objective's Hessian in the follower variables is not positive semidefinite, so "
-            "KKT points need not be follower optima; make the follower objective convex"
-        ),
-        FollowerClass.NONCONVEX_NLP: (
-            "a KKT point of a nonconvex follower need not be its optimum (" + detail + "); "
-            "reformulate the follower so it is convex in its own variables"
-        ),
-        FollowerClass.CONVEX_NLP: (
-            "this method needs linear follower constraints and at most a quadratic follower objective; "
-            "use method 'sos1' or 'kkt' (global, SCIP) or 'regularized' (local, Ipopt)"
-        ),
-    }.get(form.follower_class, "")
-    return f"method '{method}' cannot reformulate follower {form.follower.name} ({form.follower_class}): {advice}."
-
-
 def leader_features(structure: BilevelStructure) -> set[str]:
     """Features the leader's own objective and constraints bring to the single-level model."""
-    from pybilevel.model.structure import LeaderClass  # noqa: PLC0415
-
     features = set()
     if structure.leader_has_integers:
         features.add(Feature.INTEGER)
@@ -240,3 +202,39 @@ def find_reformulation(model: BlockData, method: str | None = None) -> Reformula
             + "; apply one first, e.g. TransformationFactory('bilevel.kkt').apply_to(m)."
         )
     return found[-1]
+
+
+def reached_bigm(reformulation: Reformulation, rel_tol: float = 1e-6) -> list[BigMValue]:
+    """Mark and return every big-M value the solution reached: a multiplier or slack at its M, a
+    free multiplier at its bound either way, a follower variable (McCormick range) at its bound."""
+    current = _bounded_values(reformulation)
+    reached = []
+    for record in reformulation.bigm:
+        now = current[(record.follower, record.kind, record.key)]
+        if now is None:
+            record.reached = False
+        elif record.kind == "variable":
+            record.reached = abs(now - record.value) <= rel_tol * max(1.0, abs(record.value)) + 1e-9
+        else:
+            record.reached = now >= record.value * (1 - rel_tol) - 1e-9 and record.value > 0
+        if record.reached:
+            reached.append(record)
+    return reached
+
+
+def _bounded_values(reformulation: Reformulation) -> dict[tuple[str, str, str], float | None]:
+    """(follower, kind, key) -> the current value of what each kind of record bounds."""
+    from pyomo.environ import value  # noqa: PLC0415
+
+    values: dict[tuple[str, str, str], float | None] = {}
+    for dual in reformulation.duals:
+        name = dual.form.follower.name
+        for pair in dual.pairs:
+            values[(name, "multiplier", pair.key)] = pair.multiplier.value
+            values[(name, "slack", pair.key)] = value(pair.slack, exception=False)
+        for key, var in dual.block.dual_equal.items():
+            values[(name, "multiplier", f"{key}:equal")] = None if var.value is None else abs(var.value)
+        for var in dual.form.variables:
+            for side in ("lower", "upper"):
+                values[(name, "variable", f"{var.name}:{side}")] = var.value
+    return values

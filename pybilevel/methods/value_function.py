@@ -35,20 +35,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from pyomo.environ import value
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from pybilevel.errors import BilevelError, MethodRefusedError, StructureError
+from pybilevel.methods.base import GLOBAL, Method, MethodOutcome, SolveRequest, refusal_message, refusal_of
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
-from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.model.follower_form import FollowerClass, FollowerForm
 from pybilevel.solvers.highs_arrays import ArrayLP
-from pybilevel.methods.transformation import refusal_message
-from pybilevel.results import BilevelResult, Status
+from pybilevel.results import Status
 from pybilevel.model.structure import BilevelStructure, LeaderClass
+from pybilevel.timing import TimeBudget, timed
 
-__all__ = ["METHOD", "accepts", "solve_value_function", "ValueFunctionRun", "ValueFunctionDecomposition"]
+__all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun", "ValueFunctionDecomposition"]
 
-METHOD = "value_function"
+NAME = "value_function"
 #: relative slack of the follower-value comparisons (the order of HiGHS's feasibility tolerance)
 VALUE_TOL = 1e-7
 _INTEGRAL_TOL = 1e-9
@@ -59,14 +59,14 @@ def accepts(structure: BilevelStructure) -> None:
     if len(structure.followers) > 1:
         names = ", ".join(f.follower.name for f in structure.followers)
         raise StructureError(
-            f"the model has {len(structure.followers)} followers ({names}); method '{METHOD}' "
+            f"the model has {len(structure.followers)} followers ({names}); method '{NAME}' "
             "solves one follower per model: merge them into one follower block if they form one problem."
         )
     form = structure.followers[0]
     name = form.follower.name
-    refuse = f"method '{METHOD}' cannot solve follower {name} ({form.follower_class}): "
+    refuse = f"method '{NAME}' cannot solve follower {name} ({form.follower_class}): "
     if form.follower_class in (FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP, FollowerClass.CONVEX_NLP):
-        raise MethodRefusedError(refusal_message(form, METHOD))
+        raise MethodRefusedError(refusal_message(form, NAME))
     if form.follower_class not in (FollowerClass.INTEGER, FollowerClass.LP) or form.Q.nnz or form.is_nonlinear:
         raise MethodRefusedError(
             refuse + "it needs a linear follower objective and linear follower constraints; "
@@ -79,7 +79,7 @@ def accepts(structure: BilevelStructure) -> None:
         )
     if structure.leader_class != LeaderClass.LINEAR:
         raise MethodRefusedError(
-            f"method '{METHOD}' needs a linear leader objective and linear leader constraints; the leader "
+            f"method '{NAME}' needs a linear leader objective and linear leader constraints; the leader "
             f"objective {structure.leader_objective.name} / constraints are {structure.leader_class}."
         )
     lp_advice = ", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else ""
@@ -160,7 +160,7 @@ class ValueFunctionDecomposition:
                 lower[col] = -self.hpr.lp_max(-unit)
             if not (np.isfinite(lower[col]) and np.isfinite(upper[col])):
                 raise MethodRefusedError(
-                    f"method '{METHOD}': linking variable {self.hpr.variables[col].name} has no finite bound "
+                    f"method '{NAME}': linking variable {self.hpr.variables[col].name} has no finite bound "
                     "and the leader's and follower's constraints do not bound it; give it bounds."
                 )
             lower[col] = np.ceil(lower[col] - 1e-6)
@@ -173,7 +173,7 @@ class ValueFunctionDecomposition:
             return 0.0  # nothing is feasible: the master says so at once, any value is valid
         if not np.isfinite(best):
             raise MethodRefusedError(
-                f"method '{METHOD}': the follower objective {self.form.objective.name} has no upper bound "
+                f"method '{NAME}': the follower objective {self.form.objective.name} has no upper bound "
                 "over the leader's and follower's constraints, so no value cut can be switched off; "
                 "bound the follower's variables."
             )
@@ -387,45 +387,56 @@ def _interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tupl
     return np.asarray(low).ravel(), np.asarray(high).ravel()
 
 
-def solve_value_function(
-    structure: BilevelStructure,
-    time_limit: float | None = None,
-    mip_gap: float = 1e-9,
-    solver: str | None = None,
-    max_iterations: int | None = None,
-    **unknown,
-) -> BilevelResult:
-    """Run the decomposition and load its best point into the model's variables."""
-    if unknown:
-        raise MethodRefusedError(
-            f"method '{METHOD}' has no option {', '.join(sorted(unknown))}; its options are time_limit, "
-            "mip_gap and max_iterations."
+class ValueFunctionMethod(Method):
+    """``value_function``: the decomposition above, every MILP solved by HiGHS on arrays."""
+
+    name = NAME
+    kind = GLOBAL
+
+    def accepts(self, structure: BilevelStructure) -> BilevelError | None:
+        return refusal_of(accepts, structure)
+
+    def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
+        """Run the decomposition and load its best point into the model's variables."""
+        options = dict(request.options)
+        max_iterations = options.pop("max_iterations", None)
+        if options:
+            raise MethodRefusedError(
+                f"method '{NAME}' has no option {', '.join(sorted(options))}; its options are time_limit, "
+                "mip_gap and max_iterations."
+            )
+        if request.solver not in (None, "highs"):
+            raise MethodRefusedError(
+                f"method '{NAME}' solves every MILP with HiGHS; leave solver unset (got '{request.solver}')."
+            )
+        timings: dict[str, float] = {}
+        with timed(timings, "solve"):
+            decomposition = ValueFunctionDecomposition(structure, request.mip_gap)
+            run = decomposition.run(budget.remaining(), max_iterations)
+        outcome = MethodOutcome(
+            status=run.status,
+            message=run.message,
+            solver="highs",
+            solver_reason="HiGHS for every MILP (master, follower at the leader's decision, restricted problem)",
+            iterations=run.iterations,
+            has_point=run.point is not None,
+            timings=timings,
+            explains_infeasibility=True,  # the search says which part is infeasible, with integrality
         )
-    if solver not in (None, "highs"):
-        raise MethodRefusedError(f"method '{METHOD}' solves every MILP with HiGHS; leave solver unset (got '{solver}').")
-    decomposition = ValueFunctionDecomposition(structure, mip_gap)
-    run = decomposition.run(time_limit, max_iterations)
-    result = BilevelResult(
-        status=run.status,
-        message=run.message,
-        method=METHOD,
-        solver="highs",
-        solver_reason="HiGHS for every MILP (master, follower at the leader's decision, restricted problem)",
-        iterations=run.iterations,
-    )
-    repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
-    if run.bound is not None:
-        result.bound = run.bound + float(repn.constant)
-    if run.point is None:
-        return result
-    for var, val in zip(decomposition.hpr.variables, run.point):
-        var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
-    form = decomposition.form
-    name = form.follower.name
-    result.leader_objective = float(value(structure.leader_objective.expr))
-    result.leader = {v.name: float(v.value) + 0.0 for v in structure.leader_variables}
-    result.follower[name] = {v.name: float(v.value) + 0.0 for v in form.variables}
-    result.follower_objectives[name] = float(value(form.objective.expr))
-    if result.bound is not None:
-        result.gap = abs(result.leader_objective - result.bound) / max(1.0, abs(result.leader_objective))
-    return result
+        if run.bound is not None:
+            repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
+            outcome.bound = run.bound + float(repn.constant)
+        if run.point is not None:
+            for var, val in zip(decomposition.hpr.variables, run.point):
+                var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
+        return outcome
+
+    def describe(self, structure: BilevelStructure, options: dict) -> str:
+        master = ValueFunctionDecomposition(structure).master
+        return (
+            f"method {NAME}: a decomposition; its first master problem has {master.n_rows} rows, "
+            f"{master.n_cols} columns (grown by cuts); solver: HiGHS for every MILP"
+        )
+
+
+METHOD = ValueFunctionMethod()

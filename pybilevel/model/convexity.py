@@ -15,12 +15,25 @@ from pyomo.core.expr.calculus.derivatives import differentiate
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.environ import value
 
-from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.follower_form import FollowerClass, FollowerForm
 
-__all__ = ["nonconvexities", "SAMPLES"]
+__all__ = ["classify_follower", "is_positive_semidefinite", "nonconvexities", "SAMPLES"]
 
 SAMPLES = 30
 _TOL = 1e-8
+
+
+def classify_follower(form: FollowerForm) -> str:
+    """The follower's class (:class:`FollowerClass`); nonconvexities found join ``form.reasons``."""
+    if form.integer.any():
+        return FollowerClass.INTEGER
+    if form.is_nonlinear:
+        found = nonconvexities(form)
+        form.reasons.extend(found)
+        return FollowerClass.NONCONVEX_NLP if found else FollowerClass.CONVEX_NLP
+    if form.Q.nnz == 0:
+        return FollowerClass.LP
+    return FollowerClass.QP if is_positive_semidefinite(form.Q) else FollowerClass.NONCONVEX_QP
 
 
 def nonconvexities(form: FollowerForm, samples: int = SAMPLES, seed: int = 0) -> list[str]:
@@ -128,3 +141,14 @@ def _evaluate(hessian, point, form: FollowerForm, n: int) -> np.ndarray | None:
         for var, val in zip(form.leader_variables + form.variables, saved):
             var.set_value(val, skip_validation=True)
     return matrix if np.isfinite(matrix).all() else None
+
+
+def is_positive_semidefinite(Q: sp.csr_matrix, tol: float = 1e-9) -> bool:
+    """Whether the symmetric matrix Q is PSD, checked on the rows and columns it uses."""
+    used = np.unique(Q.nonzero()[0])
+    block = Q[used][:, used]
+    if block.nnz == np.count_nonzero(block.diagonal()):
+        return bool((block.diagonal() >= -tol).all())
+    dense = block.toarray()
+    scale = max(1.0, float(np.abs(dense).max()))
+    return bool(np.linalg.eigvalsh(dense).min() >= -tol * scale)

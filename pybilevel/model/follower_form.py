@@ -14,6 +14,7 @@ the model as a leader constraint and is not a row of the form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,13 +23,13 @@ from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
 from pyomo.repn.standard_repn import generate_standard_repn
 
-from pybilevel.model.follower import FollowerData
+if TYPE_CHECKING:
+    from pybilevel.model.follower import FollowerData
 
 __all__ = [
     "FollowerClass",
     "FollowerForm",
     "compile_follower",
-    "is_positive_semidefinite",
     "symmetric_hessian",
 ]
 
@@ -202,12 +203,11 @@ def compile_follower(
         var_lower=np.array([_bound(v.lb, -np.inf) for v in columns.variables]),
         var_upper=np.array([_bound(v.ub, np.inf) for v in columns.variables]),
         integer=integer,
-        follower_class=FollowerClass.LP,
+        follower_class="",  # set by pybilevel.model.convexity.classify_follower
         objective_nonlinear=objective_nonlinear,
         row_nonlinear=row_nonlinear,
         reasons=reasons,
     )
-    form.follower_class = _classify(form)
     return form
 
 
@@ -264,20 +264,6 @@ def _bound(value, default: float) -> float:
     return default if value is None else float(value)
 
 
-def _classify(form: FollowerForm) -> str:
-    if form.integer.any():
-        return FollowerClass.INTEGER
-    if form.is_nonlinear:
-        from pybilevel.model.convexity import nonconvexities  # noqa: PLC0415  (needs the form built)
-
-        found = nonconvexities(form)
-        form.reasons.extend(found)
-        return FollowerClass.NONCONVEX_NLP if found else FollowerClass.CONVEX_NLP
-    if form.Q.nnz == 0:
-        return FollowerClass.LP
-    return FollowerClass.QP if is_positive_semidefinite(form.Q) else FollowerClass.NONCONVEX_QP
-
-
 def symmetric_hessian(entries: list[tuple[int, int, float]], n: int, sign: int) -> sp.csr_matrix:
     """Hessian H of sign * sum(coef * v_i * v_j), so that the quadratic form is 0.5 * v @ H @ v."""
     rows, cols, vals = [], [], []
@@ -287,14 +273,3 @@ def symmetric_hessian(entries: list[tuple[int, int, float]], n: int, sign: int) 
         else:
             rows.extend((i, j)), cols.extend((j, i)), vals.extend((sign * coef, sign * coef))
     return sp.csr_matrix((vals, (rows, cols)), shape=(n, n), dtype=float)
-
-
-def is_positive_semidefinite(Q: sp.csr_matrix, tol: float = 1e-9) -> bool:
-    """Whether the symmetric matrix Q is PSD, checked on the rows and columns it uses."""
-    used = np.unique(Q.nonzero()[0])
-    block = Q[used][:, used]
-    if block.nnz == np.count_nonzero(block.diagonal()):
-        return bool((block.diagonal() >= -tol).all())
-    dense = block.toarray()
-    scale = max(1.0, float(np.abs(dense).max()))
-    return bool(np.linalg.eigvalsh(dense).min() >= -tol * scale)

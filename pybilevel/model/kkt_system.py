@@ -2,7 +2,7 @@
 
 This is the one reusable dual step behind every KKT-based reformulation (``bilevel.kkt``,
 ``bilevel.bigm``, ``bilevel.sos1``, ``bilevel.strong_duality``). Multipliers follow the
-convention of :mod:`pybilevel.certify.duals` (minimisation form, Lagrangian
+convention of :mod:`pybilevel.model.duals` (minimisation form, Lagrangian
 ``f(y) - dual_lower*(g - lower) - dual_upper*(upper - g) - dual_equal*(g - rhs)
 - bound_lower*(y - lb) - bound_upper*(ub - y)``), so every multiplier except ``dual_equal``
 is nonnegative.

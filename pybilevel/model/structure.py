@@ -12,11 +12,11 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import StructureError
+from pybilevel.model.convexity import classify_follower, is_positive_semidefinite
 from pybilevel.model.follower import FollowerData
 from pybilevel.model.follower_form import (
     FollowerForm,
     compile_follower,
-    is_positive_semidefinite,
     symmetric_hessian,
 )
 
@@ -133,7 +133,9 @@ def analyze(model: BlockData) -> BilevelStructure:
         variables = [v for v, f in owner.items() if f is follower and not v.fixed]
         objective = _single_objective(follower, f"follower {follower.name}")
         constraints = _active_constraints(follower)
-        forms.append(compile_follower(follower, variables, objective, constraints))
+        form = compile_follower(follower, variables, objective, constraints)
+        form.follower_class = classify_follower(form)
+        forms.append(form)
 
     leader_objective = _single_objective(model, f"leader model {model.name}", exclude=followers)
     leader_constraints = _active_constraints(model, exclude=followers)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from pyomo.common.collections import ComponentSet
 from pyomo.common.modeling import unique_component_name
@@ -28,11 +29,21 @@ from pyomo.core.base.var import Var
 from pyomo.core.expr.visitor import identify_variables, replace_expressions
 from pyomo.repn.standard_repn import generate_standard_repn
 
-from pybilevel.errors import MethodRefusedError
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
-from pybilevel.model.structure import BilevelStructure
+from pyomo.environ import value
 
-__all__ = ["pessimistic_reading", "check_pessimistic"]
+from pybilevel.certify.certificate import PESSIMISTIC, choose_response
+from pybilevel.errors import MethodRefusedError
+from pybilevel.map_back import number, report_follower
+from pybilevel.model.follower_form import FollowerClass, FollowerForm
+from pybilevel.model.structure import BilevelStructure, analyze
+from pybilevel.readings.base import Reading
+from pybilevel.results import Status
+from pybilevel.timing import timed
+
+if TYPE_CHECKING:
+    from pybilevel.results import BilevelResult
+
+__all__ = ["PessimisticReading", "pessimistic_reading", "check_pessimistic"]
 
 BLOCK_NAME = "_pybilevel_pessimistic"
 
@@ -70,6 +81,47 @@ def check_pessimistic(structure: BilevelStructure) -> None:
             "linear in the follower variables (products with leader variables are fine): the "
             "follower that maximises it must have a concave objective."
         )
+
+
+class PessimisticReading(Reading):
+    name = PESSIMISTIC
+
+    @contextmanager
+    def applied(self, structure: BilevelStructure, timings: dict[str, float]) -> Iterator[BilevelStructure]:
+        with pessimistic_reading(structure):
+            with timed(timings, "compile"):
+                rewritten = analyze(structure.model)
+            yield rewritten
+
+    def invert(self, structure: BilevelStructure, result: BilevelResult) -> None:
+        """Report the original follower's worst optimum at the leader's decision, and its duals.
+
+        The rewritten model's solution holds the leader's decision; its follower values maximise
+        the leader's objective over a set that contains the follower's optima, so they are
+        replaced by the worst optimum itself, and the leader's copies y_bar are not reported.
+        """
+        if result.status not in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE):
+            return
+        infimum = result.leader_objective
+        result.leader = {v.name: number(v) for v in structure.leader_variables}
+        for form in structure.followers:
+            status = choose_response(structure, form, PESSIMISTIC)
+            if status != "optimal":
+                result.status = Status.ERROR
+                result.message = (
+                    f"the worst optimum of follower {form.follower.name} at the leader's decision ended '{status}'"
+                )
+                return
+            report_follower(result, form)
+        result.leader_objective = float(value(structure.leader_objective.expr))
+        scale = max(1.0, abs(result.leader_objective))
+        if abs(result.leader_objective - infimum) > 1e-6 * scale:
+            result.status = Status.FEASIBLE
+            result.message = (
+                f"the pessimistic infimum {infimum:.8g} is not attained: at the decision found the worst "
+                f"follower optimum gives the leader {result.leader_objective:.8g} (the follower's optimal "
+                "set jumps there); a nearby decision approaches the infimum"
+            )
 
 
 @contextmanager

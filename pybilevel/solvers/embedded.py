@@ -15,7 +15,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, SumExpression
 
 from pybilevel.errors import SolverUnavailableError
 from pybilevel.solvers.highs_model import solve_linear
-from pybilevel.methods.transformation import Feature
+from pybilevel.solvers.features import Feature
 
 __all__ = ["SolveOutcome", "choose_solver", "solve_model", "SOLVERS"]
 

@@ -1,0 +1,63 @@
+"""Map a method's outcome back to the user's terms: leader and follower values, objectives, duals."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pyomo.environ import value
+
+from pybilevel.model.duals import follower_duals_at
+from pybilevel.results import BilevelResult
+
+if TYPE_CHECKING:
+    from pyomo.core.base.var import VarData
+
+    from pybilevel.methods.base import MethodOutcome
+    from pybilevel.model.follower_form import FollowerForm
+    from pybilevel.model.structure import BilevelStructure
+
+__all__ = ["map_back", "report_follower", "number"]
+
+
+def map_back(structure: BilevelStructure, outcome: MethodOutcome, method: str, method_reason: str) -> BilevelResult:
+    """The result of ``outcome``, reading the point from the model's variables where there is one."""
+    result = BilevelResult(
+        status=outcome.status,
+        message=outcome.message,
+        method=method,
+        solver=outcome.solver,
+        solver_reason=outcome.solver_reason,
+        bound=outcome.bound,
+        bigm=outcome.bigm,
+        iterations=outcome.iterations,
+        model_size=outcome.model_size,
+        method_reason=method_reason,
+        mpcc=outcome.mpcc,
+    )
+    if not outcome.has_point:
+        return result
+    result.leader_objective = float(value(structure.leader_objective.expr))
+    result.leader = {v.name: number(v) for v in structure.leader_variables}
+    for form in structure.followers:
+        name = form.follower.name
+        result.follower[name] = {v.name: number(v) for v in form.variables}
+        result.follower_objectives[name] = float(value(form.objective.expr))
+    result.follower_duals = dict(outcome.follower_duals)
+    result.follower_reduced_costs = dict(outcome.follower_reduced_costs)
+    if outcome.iterations is not None and result.bound is not None:  # a decomposition reports its gap
+        result.gap = abs(result.leader_objective - result.bound) / max(1.0, abs(result.leader_objective))
+    return result
+
+
+def report_follower(result: BilevelResult, form: FollowerForm) -> None:
+    """Report ``form``'s current values, objective and duals (re-solved at the leader's decision)."""
+    name = form.follower.name
+    x = np.array([number(v) for v in form.leader_variables])
+    result.follower[name] = {v.name: number(v) for v in form.variables}
+    result.follower_objectives[name] = float(value(form.objective.expr))
+    result.follower_duals[name], result.follower_reduced_costs[name] = follower_duals_at(form, x)
+
+
+def number(var: VarData) -> float:
+    """The variable's value as a float: nan when it has none, never "-0"."""
+    return float("nan") if var.value is None else float(var.value) + 0.0

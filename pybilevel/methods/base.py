@@ -1,0 +1,113 @@
+"""The one interface of every method: ``accepts`` a problem or says why not, ``solve`` it in a budget.
+
+A method is one object in one file of :mod:`pybilevel.methods`. Reformulation methods build a
+single-level model (:mod:`pybilevel.methods.reformulation`); decomposition methods solve a
+sequence of problems (:mod:`pybilevel.methods.value_function`). Both load the point they found
+into the model's variables and return a :class:`MethodOutcome`; :mod:`pybilevel.map_back` turns
+that into the user's :class:`~pybilevel.results.BilevelResult`, and the pipeline in
+:mod:`pybilevel.solve` certifies it. How to add a method: ``docs/architecture.md``.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from pybilevel.errors import BilevelError
+from pybilevel.model.follower_form import FollowerClass
+
+if TYPE_CHECKING:
+    from pybilevel.model.bounds import BigMValue
+    from pybilevel.model.follower_form import FollowerForm
+    from pybilevel.model.structure import BilevelStructure
+    from pybilevel.timing import TimeBudget
+
+__all__ = ["Method", "MethodOutcome", "SolveRequest", "GLOBAL", "LOCAL", "SPECIAL", "refusal_of", "refusal_message"]
+
+#: kinds of method: proves global optimality / returns a stationary point / one problem form only
+GLOBAL, LOCAL, SPECIAL = "global", "local", "special"
+
+
+@dataclass
+class SolveRequest:
+    """What the user asked of a solve beyond the method: solver, gap and the method's own options."""
+
+    solver: str | None = None
+    mip_gap: float = 1e-9
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class MethodOutcome:
+    """What a method found. When ``has_point``, the model's variables hold the point."""
+
+    status: str  # a pybilevel.results.Status
+    message: str
+    solver: str
+    solver_reason: str
+    has_point: bool = False
+    bound: float | None = None  # proven bound on the leader's objective
+    iterations: int | None = None  # a decomposition's iterations; a gap is reported with them
+    bigm: list[BigMValue] = field(default_factory=list)
+    model_size: dict[str, int] = field(default_factory=dict)
+    mpcc: dict[str, object] = field(default_factory=dict)
+    follower_duals: dict[str, dict[str, float]] = field(default_factory=dict)
+    follower_reduced_costs: dict[str, dict[str, float]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # the method's own phases, in order
+    #: the message already says which part is infeasible (no diagnosis afterwards)
+    explains_infeasibility: bool = False
+
+
+class Method(ABC):
+    """A way to solve a bilevel problem. Subclasses set ``name`` and ``kind``."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str]  # GLOBAL, LOCAL or SPECIAL
+
+    @abstractmethod
+    def accepts(self, structure: BilevelStructure) -> BilevelError | None:
+        """None if this method solves ``structure``; else the refusal to raise, which names the
+        follower (or component), the reason, and a method that would accept it."""
+
+    @abstractmethod
+    def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
+        """Solve an accepted problem within ``budget``; load the point found into the model."""
+
+    @abstractmethod
+    def describe(self, structure: BilevelStructure, options: dict) -> str:
+        """One line on what the method would solve (sizes, solver), for ``pybilevel inspect``."""
+
+
+def refusal_of(check: Callable[[BilevelStructure], None], structure: BilevelStructure) -> BilevelError | None:
+    """The refusal a raising check makes of ``structure``, or None if it passes."""
+    try:
+        check(structure)
+    except BilevelError as refusal:
+        return refusal
+    return None
+
+
+def refusal_message(form: FollowerForm, method: str) -> str:
+    """Why ``method`` refuses this follower and what the user can do instead."""
+    detail = "; ".join(form.reasons[:3])
+    advice = {
+        FollowerClass.INTEGER: (
+            "KKT conditions do not describe an integer follower's optimum; use method 'value_function' "
+            "(exact decomposition for MILP followers with integer linking leader variables), or relax the "
+            "follower's integrality if it is a modelling choice"
+        ),
+        FollowerClass.NONCONVEX_QP: (
+            "its objective's Hessian in the follower variables is not positive semidefinite, so "
+            "KKT points need not be follower optima; make the follower objective convex"
+        ),
+        FollowerClass.NONCONVEX_NLP: (
+            "a KKT point of a nonconvex follower need not be its optimum (" + detail + "); "
+            "reformulate the follower so it is convex in its own variables"
+        ),
+        FollowerClass.CONVEX_NLP: (
+            "this method needs linear follower constraints and at most a quadratic follower objective; "
+            "use method 'sos1' or 'kkt' (global, SCIP) or 'regularized' (local, Ipopt)"
+        ),
+    }.get(form.follower_class, "")
+    return f"method '{method}' cannot reformulate follower {form.follower.name} ({form.follower_class}): {advice}."

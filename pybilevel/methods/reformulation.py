@@ -1,0 +1,136 @@
+"""Reformulation methods: a ``bilevel.*`` transformation, a solver for the single-level model, the
+solution mapped back. :class:`ReformulationMethod` is the whole method for most transformations;
+a method that solves its model differently overrides :meth:`ReformulationMethod.prepare` or
+:meth:`ReformulationMethod.run` (``kkt``, ``regularized``)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from pybilevel.errors import BilevelError
+from pybilevel.methods.scholtes import complementarity_report
+from pybilevel.methods.base import GLOBAL, Method, MethodOutcome, SolveRequest, refusal_of
+from pybilevel.methods.transformation import BilevelTransformation, Reformulation, reached_bigm
+from pybilevel.model.duals import follower_duals, follower_reduced_costs
+from pybilevel.results import Status
+from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
+from pybilevel.solvers.model_size import model_size
+from pybilevel.timing import timed
+
+if TYPE_CHECKING:
+    from pybilevel.model.structure import BilevelStructure
+    from pybilevel.timing import TimeBudget
+
+__all__ = ["ReformulationMethod"]
+
+
+class ReformulationMethod(Method):
+    """The method of one ``bilevel.*`` transformation: reformulate, solve, map back, undo."""
+
+    def __init__(self, transformation: type[BilevelTransformation], kind: str = GLOBAL) -> None:
+        self.transformation = transformation
+        self.name = transformation.method
+        self.kind = kind
+
+    def accepts(self, structure: BilevelStructure) -> BilevelError | None:
+        return refusal_of(self.transformation().accepts, structure)
+
+    def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
+        timings: dict[str, float] = {}
+        with timed(timings, "reformulate"):
+            reformulation = self.transformation().reformulate(structure, **request.options)
+        try:
+            solver, reason = self.choose_solver(reformulation, request.solver)
+            with timed(timings, "size"):
+                size = model_size(reformulation.model)
+            solved, mpcc = self.run(reformulation, solver, budget, request.mip_gap)
+            if solved.solver_seconds is not None:  # the rest is the translation to the solver and back
+                timings["translate"] = solved.seconds - solved.solver_seconds
+            timings["solve"] = solved.seconds if solved.solver_seconds is None else solved.solver_seconds
+            with timed(timings, "invert"):
+                outcome = _outcome(reformulation, solved, reason)
+        finally:
+            reformulation.remove()
+        outcome.model_size, outcome.mpcc, outcome.timings = size, mpcc, timings
+        return outcome
+
+    def choose_solver(self, reformulation: Reformulation, requested: str | None) -> tuple[str, str]:
+        """The solver for the single-level model and why; ``prepare`` it for that solver."""
+        solver, reason = choose_solver(reformulation.features)
+        if requested is not None:
+            solver, reason = requested, f"{requested} (chosen by the user)"
+        return solver, self.prepare(reformulation, solver) or reason
+
+    def prepare(self, reformulation: Reformulation, solver: str) -> str | None:
+        """Adapt the single-level model to ``solver``; return a new solver reason, if any."""
+        return None
+
+    def run(
+        self, reformulation: Reformulation, solver: str, budget: TimeBudget, mip_gap: float
+    ) -> tuple[SolveOutcome, dict[str, object]]:
+        """Solve the single-level model; return the solver's outcome and an MPCC report (local solvers)."""
+        solved = solve_model(reformulation.model, solver, budget.remaining(), mip_gap)
+        if solved.has_solution:
+            reformulation.complete_solution()
+        mpcc = asdict(complementarity_report(reformulation)) if solved.local and solved.has_solution else {}
+        return solved, mpcc
+
+    def describe(self, structure: BilevelStructure, options: dict) -> str:
+        reformulation = self.transformation().reformulate(structure, **options)
+        try:
+            size = reformulation.size()
+            _, reason = choose_solver(reformulation.features)
+        finally:
+            reformulation.remove()
+        return (
+            f"method {self.name}: {size['rows']} rows, {size['columns']} columns, "
+            f"{size['nonzeros']} nonzeros; solver: {reason}"
+        )
+
+
+_STATUS = {
+    "infeasible": Status.INFEASIBLE,
+    "unbounded": Status.UNBOUNDED,
+    "infeasible_or_unbounded": Status.INFEASIBLE_OR_UNBOUNDED,
+    "error": Status.ERROR,
+}
+
+
+def _outcome(reformulation: Reformulation, solved: SolveOutcome, reason: str) -> MethodOutcome:
+    """The method's outcome from the solver's: status, message, big-M report and follower duals."""
+    if solved.status == "optimal":
+        status = Status.LOCALLY_OPTIMAL if solved.local else Status.OPTIMAL
+    elif solved.status == "limit":
+        status = Status.FEASIBLE if solved.has_solution else Status.LIMIT
+    else:
+        status = _STATUS[solved.status]
+    outcome = MethodOutcome(
+        status=status,
+        message=_message(status, solved),
+        solver=solved.solver,
+        solver_reason=reason,
+        bound=solved.bound,
+        bigm=reformulation.bigm,
+        has_point=solved.has_solution and status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE),
+    )
+    if outcome.has_point:
+        reached_bigm(reformulation)
+        for dual in reformulation.duals:
+            name = dual.form.follower.name
+            outcome.follower_duals[name] = follower_duals(dual)
+            outcome.follower_reduced_costs[name] = follower_reduced_costs(dual)
+    return outcome
+
+
+def _message(status: str, solved: SolveOutcome) -> str:
+    return {
+        Status.OPTIMAL: f"{solved.solver} proved the single-level reformulation optimal",
+        Status.LOCALLY_OPTIMAL: f"{solved.solver} converged to a local optimum of the single-level reformulation",
+        Status.FEASIBLE: f"{solved.solver} stopped at a limit ({solved.termination}) with a point; "
+        f"best bound {solved.bound}",
+        Status.LIMIT: f"{solved.solver} stopped at a limit ({solved.termination}) before finding any point",
+        Status.UNBOUNDED: "the leader's objective is unbounded over the bilevel-feasible points",
+        Status.INFEASIBLE: "no bilevel-feasible point exists",
+        Status.INFEASIBLE_OR_UNBOUNDED: f"{solved.solver} reported infeasible or unbounded",
+        Status.ERROR: f"{solved.solver} failed ({solved.termination})",
+    }[status]
