@@ -32,8 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     """CLI: seconds per phase as one JSON line; cProfile stats of all phases with ``--profile``."""
     from pybilevel.certify.certificate import certify
     from pybilevel.solvers.model_size import model_size
-    from pybilevel.methods.registry import TRANSFORMATIONS
-    from pybilevel.solve import _invert
+    import pybilevel  # noqa: F401  (registers the methods)
+    from pybilevel.methods.base import METHODS_BY_NAME
+    from pybilevel.methods.reformulation import outcome_of
     from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
     from pybilevel.model.structure import analyze
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
 
     model = timed("build", build_model, inst)
     structure = timed("compile", analyze, model)
-    reformulation = timed("reformulate", TRANSFORMATIONS[args.method]().reformulate, structure)
+    reformulation = timed("reformulate", METHODS_BY_NAME[args.method].transformation().reformulate, structure)
     size = timed("size", model_size, model)
     solver, _ = choose_solver(reformulation.features)
     outcome = timed("translate", solve_model, model, solver, args.solver_seconds)
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     seconds["translate"] -= seconds["solve"]
     _load_follower_optimum(model, inst)
     loaded = SolveOutcome(solver, "optimal", "point loaded for timing", None, None, True, 0.0)
-    timed("invert", _invert, reformulation, loaded, "")
+    timed("invert", outcome_of, reformulation, loaded, "")
     reformulation.remove()
     timed("certify", certify, structure)
     record = {"instance": args.instance.stem, "method": args.method, "solver": solver, "seconds": seconds,

@@ -4,7 +4,6 @@ Write the leader as a Pyomo model, each follower as a :class:`Follower` block in
 :func:`solve`. The reformulations are also Pyomo transformations (``bilevel.kkt``,
 ``bilevel.bigm``, ``bilevel.strong_duality``, ``bilevel.sos1``, ``bilevel.interdiction``).
 """
-from pybilevel.methods import registry  # noqa: F401  (registers the bilevel.* transformations)
 from pybilevel.errors import (
     BigMError,
     BilevelError,
@@ -13,11 +12,17 @@ from pybilevel.errors import (
     SolverUnavailableError,
     StructureError,
 )
-from pybilevel.model.follower import Follower
+from pybilevel.methods.registry import (
+    GLOBAL_METHODS,
+    LOCAL_METHODS,
+    METHODS,
+    SPECIAL_METHODS,
+)
 from pybilevel.methods.transformation import find_reformulation
-from pybilevel.results import BilevelResult, CertificateWarning, Status
-from pybilevel.solve import GLOBAL_METHODS, LOCAL_METHODS, METHODS, SPECIAL_METHODS, solve
+from pybilevel.model.follower import Follower
 from pybilevel.model.structure import analyze
+from pybilevel.results import BilevelResult, CertificateWarning, Status
+from pybilevel.solve import solve
 
 __all__ = [
     "Follower",

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pybilevel.model.bounds import BigMValue
-from pybilevel.certify.certificate import FollowerCertificate
+if TYPE_CHECKING:
+    from pybilevel.certify.certificate import FollowerCertificate
+    from pybilevel.model.bounds import BigMValue
+
 
 __all__ = ["BilevelResult", "Status", "CertificateWarning"]
 

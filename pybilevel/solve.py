@@ -3,30 +3,22 @@ from __future__ import annotations
 
 from pyomo.core.base.block import BlockData
 
-from pybilevel.certify.certificate import OPTIMISTIC, certify
+from pybilevel.certify.certificate import certify
 from pybilevel.certify.diagnosis import diagnose_infeasible
 from pybilevel.errors import MethodRefusedError
 from pybilevel.map_back import map_back
-from pybilevel.methods.base import GLOBAL, LOCAL, SPECIAL, Method, SolveRequest
+from pybilevel.methods.base import Method, SolveRequest, method_named
 from pybilevel.methods.choice import choose_method
-from pybilevel.methods.registry import method_named, names_of_kind
 from pybilevel.model.structure import BilevelStructure, analyze
+from pybilevel.readings.base import OPTIMISTIC
 from pybilevel.readings.optimistic import OptimisticReading
 from pybilevel.readings.pessimistic import PessimisticReading
 from pybilevel.results import BilevelResult, Status
 from pybilevel.solvers.embedded import SOLVERS
 from pybilevel.timing import TimeBudget, timed
 
-__all__ = ["solve", "METHODS", "SPECIAL_METHODS", "GLOBAL_METHODS", "LOCAL_METHODS"]
+__all__ = ["solve"]
 
-#: methods for one problem form only; they refuse every model outside it
-SPECIAL_METHODS = names_of_kind(SPECIAL)
-#: the general methods, each for every follower class it names
-METHODS = names_of_kind(GLOBAL, LOCAL)
-#: general methods whose default solver proves global optimality (of the single-level model, or by decomposition)
-GLOBAL_METHODS = names_of_kind(GLOBAL)
-#: methods that return a local (stationary) point
-LOCAL_METHODS = names_of_kind(LOCAL)
 READINGS = {reading.name: reading for reading in (OptimisticReading(), PessimisticReading())}
 
 
@@ -43,7 +35,7 @@ def solve(
     """Solve the bilevel problem in ``model`` and return a certified result.
 
     ``method`` is ``"auto"`` (the result says which method it chose and why) or a name in
-    ``pybilevel.methods.registry.METHODS_BY_NAME`` (``docs/architecture.md``); options of the method
+    ``pybilevel.methods.base.METHODS_BY_NAME`` (``docs/architecture.md``); options of the method
     (e.g. ``dual_bound`` for big-M, ``max_iterations`` for value_function) pass through
     ``method_options``. ``solver`` overrides the single-level solver (``"ipopt"`` with ``"kkt"``
     solves the MPCC locally through pyomo.mpec's ``mpec.simple_nonlinear``). ``time_limit``

@@ -3,7 +3,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.methods.transformation import reached_bigm
+from pybilevel.methods.reformulation import reached_bigm
 
 
 def model():

@@ -5,7 +5,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.model.follower_form import FollowerClass
+from pybilevel.model.convexity import FollowerClass
 
 N = 2000  # follower variables; only three enter curved terms
 

@@ -3,7 +3,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.model.follower_form import FollowerClass
+from pybilevel.model.convexity import FollowerClass
 
 
 def base_model():

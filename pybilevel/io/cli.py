@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from pybilevel.io.data_io import load_tables
 from pybilevel.errors import BilevelError, DataError
+from pybilevel.io.data_io import load_tables
 from pybilevel.io.output import write_result
+from pybilevel.methods.base import METHODS_BY_NAME
 from pybilevel.methods.choice import choose_method
-from pybilevel.methods.registry import METHODS_BY_NAME
 from pybilevel.model.structure import analyze
 from pybilevel.solve import solve
 from pybilevel.solvers.embedded import SOLVERS

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from pybilevel.errors import BilevelError
-from pybilevel.model.follower_form import FollowerClass
+from pybilevel.errors import BilevelError, MethodRefusedError
+from pybilevel.model.convexity import FollowerClass
 
 if TYPE_CHECKING:
     from pybilevel.model.bounds import BigMValue
@@ -23,7 +23,20 @@ if TYPE_CHECKING:
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.timing import TimeBudget
 
-__all__ = ["Method", "MethodOutcome", "SolveRequest", "GLOBAL", "LOCAL", "SPECIAL", "refusal_of", "refusal_message"]
+__all__ = [
+    "Method",
+    "MethodOutcome",
+    "SolveRequest",
+    "GLOBAL",
+    "LOCAL",
+    "SPECIAL",
+    "METHODS_BY_NAME",
+    "register",
+    "method_named",
+    "names_of_kind",
+    "refusal_of",
+    "refusal_message",
+]
 
 #: kinds of method: proves global optimality / returns a stationary point / one problem form only
 GLOBAL, LOCAL, SPECIAL = "global", "local", "special"
@@ -77,6 +90,28 @@ class Method(ABC):
     @abstractmethod
     def describe(self, structure: BilevelStructure, options: dict) -> str:
         """One line on what the method would solve (sizes, solver), for ``pybilevel inspect``."""
+
+
+#: method name -> method, in the order the methods were registered (pybilevel.methods.registry)
+METHODS_BY_NAME: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Make ``method`` available by its name to ``pybilevel.solve`` and the CLI; returns it."""
+    METHODS_BY_NAME[method.name] = method
+    return method
+
+
+def method_named(name: str) -> Method:
+    """The method called ``name``, or a refusal listing the names there are."""
+    if name not in METHODS_BY_NAME:
+        raise MethodRefusedError(f"unknown method '{name}'; choose 'auto' or one of {', '.join(METHODS_BY_NAME)}.")
+    return METHODS_BY_NAME[name]
+
+
+def names_of_kind(*kinds: str) -> tuple[str, ...]:
+    """Names of the registered methods of the given kinds (GLOBAL, LOCAL, SPECIAL)."""
+    return tuple(name for name, method in METHODS_BY_NAME.items() if method.kind in kinds)
 
 
 def refusal_of(check: Callable[[BilevelStructure], None], structure: BilevelStructure) -> BilevelError | None:

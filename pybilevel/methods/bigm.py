@@ -7,6 +7,13 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.base.var import Var
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from pybilevel.methods.base import register
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.methods.transformation import (
+    BilevelTransformation,
+    Reformulation,
+    declare_multiplier_bound_options,
+)
 from pybilevel.model.bounds import (
     BigMValue,
     HighPointRelaxation,
@@ -15,15 +22,9 @@ from pybilevel.model.bounds import (
     slack_bounds,
     slack_ranges,
 )
-from pybilevel.model.follower_form import FollowerClass
+from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.solvers.features import Feature
-from pybilevel.methods.transformation import (
-    BilevelTransformation,
-    Reformulation,
-    declare_multiplier_bound_options,
-)
 
 __all__ = ["METHOD", "BigMTransformation"]
 
@@ -80,4 +81,4 @@ class BigMTransformation(BilevelTransformation):
         reformulation.features.add(Feature.INTEGER)
 
 
-METHOD = ReformulationMethod(BigMTransformation)
+METHOD = register(ReformulationMethod(BigMTransformation))

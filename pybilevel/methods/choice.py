@@ -1,9 +1,8 @@
 """``method="auto"``: the first method, in an order set by the problem's class and size, that accepts it."""
 from __future__ import annotations
 
-from pybilevel.methods.base import Method
-from pybilevel.methods.registry import METHODS_BY_NAME
-from pybilevel.model.follower_form import FollowerClass
+from pybilevel.methods.base import METHODS_BY_NAME, Method
+from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 
 __all__ = ["choose_method", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]

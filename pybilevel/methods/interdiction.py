@@ -27,24 +27,30 @@ from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn.standard_repn import generate_standard_repn
 
-from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.errors import MethodRefusedError
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
-from pybilevel.solvers.highs_arrays import ArrayLP
-from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.base import SPECIAL
+from pybilevel.methods.base import SPECIAL, register
+from pybilevel.methods.dual_objective import dual_objective, dual_product_count
+from pybilevel.methods.mccormick import (
+    add_products,
+    bound_multipliers,
+    multiplier_products,
+)
 from pybilevel.methods.reformulation import ReformulationMethod
-from pybilevel.solvers.features import Feature
 from pybilevel.methods.transformation import (
-    BilevelTransformation,
     KKT_CLASSES,
+    BilevelTransformation,
     Reformulation,
     declare_multiplier_bound_options,
     leader_features,
 )
-from pybilevel.methods.mccormick import add_products, bound_multipliers, multiplier_products
-from pybilevel.methods.strong_duality import dual_objective, dual_product_count
-from pybilevel.model.structure import BilevelStructure, _classify_leader as classify_leader
+from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
+from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.model.structure import BilevelStructure
+from pybilevel.model.structure import _classify_leader as classify_leader
+from pybilevel.solvers.features import Feature
+from pybilevel.solvers.highs import ArrayLP
 
 __all__ = ["METHOD", "InterdictionTransformation", "MinMaxForm", "min_max_form"]
 
@@ -257,4 +263,4 @@ def _recover_response(dual: FollowerDual) -> None:
                 mult.set_value(float(value) if id(mult) in free else max(sign * float(value), 0.0), skip_validation=True)
 
 
-METHOD = ReformulationMethod(InterdictionTransformation, kind=SPECIAL)
+METHOD = register(ReformulationMethod(InterdictionTransformation, kind=SPECIAL))

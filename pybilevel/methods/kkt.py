@@ -4,10 +4,11 @@ from __future__ import annotations
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.mpec import Complementarity, complements
 
-from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.base import register
+from pybilevel.methods.complementarity import add_sos1_pairs
 from pybilevel.methods.reformulation import ReformulationMethod
-from pybilevel.methods.sos1 import add_sos1_pairs
 from pybilevel.methods.transformation import BilevelTransformation, Reformulation
+from pybilevel.model.kkt_system import FollowerDual
 from pybilevel.solvers.features import Feature
 
 __all__ = ["KKTTransformation", "KKTMethod", "METHOD"]
@@ -52,4 +53,4 @@ class KKTMethod(ReformulationMethod):
         return None
 
 
-METHOD = KKTMethod(KKTTransformation)
+METHOD = register(KKTMethod(KKTTransformation))

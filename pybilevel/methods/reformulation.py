@@ -8,9 +8,14 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from pybilevel.errors import BilevelError
+from pybilevel.methods.base import (
+    GLOBAL,
+    Method,
+    MethodOutcome,
+    SolveRequest,
+    refusal_of,
+)
 from pybilevel.methods.scholtes import complementarity_report
-from pybilevel.methods.base import GLOBAL, Method, MethodOutcome, SolveRequest, refusal_of
-from pybilevel.methods.transformation import BilevelTransformation, Reformulation, reached_bigm
 from pybilevel.model.duals import follower_duals, follower_reduced_costs
 from pybilevel.results import Status
 from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
@@ -18,10 +23,12 @@ from pybilevel.solvers.model_size import model_size
 from pybilevel.timing import timed
 
 if TYPE_CHECKING:
+    from pybilevel.methods.transformation import BilevelTransformation, Reformulation
+    from pybilevel.model.bounds import BigMValue
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.timing import TimeBudget
 
-__all__ = ["ReformulationMethod"]
+__all__ = ["ReformulationMethod", "outcome_of", "reached_bigm"]
 
 
 class ReformulationMethod(Method):
@@ -48,7 +55,7 @@ class ReformulationMethod(Method):
                 timings["translate"] = solved.seconds - solved.solver_seconds
             timings["solve"] = solved.seconds if solved.solver_seconds is None else solved.solver_seconds
             with timed(timings, "invert"):
-                outcome = _outcome(reformulation, solved, reason)
+                outcome = outcome_of(reformulation, solved, reason)
         finally:
             reformulation.remove()
         outcome.model_size, outcome.mpcc, outcome.timings = size, mpcc, timings
@@ -96,7 +103,7 @@ _STATUS = {
 }
 
 
-def _outcome(reformulation: Reformulation, solved: SolveOutcome, reason: str) -> MethodOutcome:
+def outcome_of(reformulation: Reformulation, solved: SolveOutcome, reason: str) -> MethodOutcome:
     """The method's outcome from the solver's: status, message, big-M report and follower duals."""
     if solved.status == "optimal":
         status = Status.LOCALLY_OPTIMAL if solved.local else Status.OPTIMAL
@@ -134,3 +141,39 @@ def _message(status: str, solved: SolveOutcome) -> str:
         Status.INFEASIBLE_OR_UNBOUNDED: f"{solved.solver} reported infeasible or unbounded",
         Status.ERROR: f"{solved.solver} failed ({solved.termination})",
     }[status]
+
+
+def reached_bigm(reformulation: Reformulation, rel_tol: float = 1e-6) -> list[BigMValue]:
+    """Mark and return every big-M value the solution reached: a multiplier or slack at its M, a
+    free multiplier at its bound either way, a follower variable (McCormick range) at its bound."""
+    current = _bounded_values(reformulation)
+    reached = []
+    for record in reformulation.bigm:
+        now = current[(record.follower, record.kind, record.key)]
+        if now is None:
+            record.reached = False
+        elif record.kind == "variable":
+            record.reached = abs(now - record.value) <= rel_tol * max(1.0, abs(record.value)) + 1e-9
+        else:
+            record.reached = now >= record.value * (1 - rel_tol) - 1e-9 and record.value > 0
+        if record.reached:
+            reached.append(record)
+    return reached
+
+
+def _bounded_values(reformulation: Reformulation) -> dict[tuple[str, str, str], float | None]:
+    """(follower, kind, key) -> the current value of what each kind of record bounds."""
+    from pyomo.environ import value  # noqa: PLC0415
+
+    values: dict[tuple[str, str, str], float | None] = {}
+    for dual in reformulation.duals:
+        name = dual.form.follower.name
+        for pair in dual.pairs:
+            values[(name, "multiplier", pair.key)] = pair.multiplier.value
+            values[(name, "slack", pair.key)] = value(pair.slack, exception=False)
+        for key, var in dual.block.dual_equal.items():
+            values[(name, "multiplier", f"{key}:equal")] = None if var.value is None else abs(var.value)
+        for var in dual.form.variables:
+            for side in ("lower", "upper"):
+                values[(name, "variable", f"{var.name}:{side}")] = var.value
+    return values

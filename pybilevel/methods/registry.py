@@ -1,30 +1,27 @@
-"""Every method by name. Importing this module registers the ``bilevel.*`` transformations.
+"""The built-in methods. Importing this module (``import pybilevel`` does) registers each of them
+by name (:func:`pybilevel.methods.base.register`) and its ``bilevel.*`` Pyomo transformation.
 
-A new method is one new file with a ``METHOD`` object (:class:`pybilevel.methods.base.Method`)
-and one entry in :data:`METHODS_BY_NAME` below (``docs/architecture.md``).
+A new method is one new file whose ``METHOD`` object is registered, and one name in the import
+below (``docs/architecture.md``). The order of the import is the order of the tables and the CLI.
 """
-from __future__ import annotations
+from pybilevel.methods import (  # noqa: F401  (imported to register the methods)
+    bigm,
+    interdiction,
+    kkt,
+    regularized,
+    sos1,
+    strong_duality,
+    value_function,
+)
+from pybilevel.methods.base import GLOBAL, LOCAL, SPECIAL, names_of_kind
 
-from pybilevel.errors import MethodRefusedError
-from pybilevel.methods import bigm, interdiction, kkt, regularized, sos1, strong_duality, value_function
-from pybilevel.methods.base import Method
+__all__ = ["METHODS", "GLOBAL_METHODS", "LOCAL_METHODS", "SPECIAL_METHODS"]
 
-__all__ = ["METHODS_BY_NAME", "method_named", "names_of_kind"]
-
-#: method name -> method, in the order the tables and the CLI list them
-METHODS_BY_NAME: dict[str, Method] = {
-    m.METHOD.name: m.METHOD for m in (kkt, bigm, strong_duality, sos1, regularized, value_function, interdiction)
-}
-
-
-def names_of_kind(*kinds: str) -> tuple[str, ...]:
-    """Names of the methods of the given kinds (GLOBAL, LOCAL, SPECIAL)."""
-    return tuple(name for name, method in METHODS_BY_NAME.items() if method.kind in kinds)
-
-
-def method_named(name: str) -> Method:
-    """The method called ``name``, or a refusal listing the names there are."""
-    if name not in METHODS_BY_NAME:
-        raise MethodRefusedError(f"unknown method '{name}'; choose 'auto' or one of {', '.join(METHODS_BY_NAME)}.")
-    return METHODS_BY_NAME[name]
-
+#: the general methods, each for every follower class it names
+METHODS = names_of_kind(GLOBAL, LOCAL)
+#: general methods whose default solver proves global optimality (of the single-level model, or by decomposition)
+GLOBAL_METHODS = names_of_kind(GLOBAL)
+#: methods that return a local (stationary) point
+LOCAL_METHODS = names_of_kind(LOCAL)
+#: methods for one problem form only; they refuse every model outside it
+SPECIAL_METHODS = names_of_kind(SPECIAL)

@@ -15,13 +15,13 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.param import Param
 from pyomo.core.base.transformation import TransformationFactory
 
-from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.base import LOCAL
+from pybilevel.methods.base import LOCAL, register
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.scholtes import solve_regularized
 from pybilevel.methods.transformation import BilevelTransformation, Reformulation
-from pybilevel.solvers.features import Feature
+from pybilevel.model.kkt_system import FollowerDual
 from pybilevel.solvers.embedded import SolveOutcome
+from pybilevel.solvers.features import Feature
 
 if TYPE_CHECKING:
     from pybilevel.timing import TimeBudget
@@ -64,4 +64,4 @@ class RegularizedMethod(ReformulationMethod):
         return solved, {} if report is None else asdict(report)
 
 
-METHOD = RegularizedMethod(RegularizedTransformation, kind=LOCAL)
+METHOD = register(RegularizedMethod(RegularizedTransformation, kind=LOCAL))

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-
-from pyomo.environ import value
+from typing import TYPE_CHECKING
 
 from pyomo.core.base.constraint import Constraint
+from pyomo.environ import value
 
-from pybilevel.methods.transformation import Reformulation
-from pybilevel.solvers.features import Feature
 from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
+from pybilevel.solvers.features import Feature
+
+if TYPE_CHECKING:
+    from pybilevel.methods.transformation import Reformulation
 
 __all__ = ["MPCCReport", "complementarity_report", "solve_regularized"]
 

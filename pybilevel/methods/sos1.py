@@ -1,19 +1,15 @@
 """``bilevel.sos1``: complementarity as SOS1 sets of (multiplier, slack variable), for SCIP."""
 from __future__ import annotations
 
-from pyomo.core.base.constraint import Constraint
-from pyomo.core.base.set_types import NonNegativeReals
-from pyomo.core.base.sos import SOSConstraint
 from pyomo.core.base.transformation import TransformationFactory
-from pyomo.core.base.var import Var
 
-from pybilevel.model.bounds import HighPointRelaxation, fix_never_active, slack_ranges
-from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.methods.base import register
+from pybilevel.methods.complementarity import add_sos1_pairs
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.transformation import BilevelTransformation, Reformulation
-from pybilevel.solvers.features import Feature
+from pybilevel.model.kkt_system import FollowerDual
 
-__all__ = ["METHOD", "SOS1Transformation", "add_sos1_pairs"]
+__all__ = ["METHOD", "SOS1Transformation"]
 
 
 @TransformationFactory.register(
@@ -31,17 +27,4 @@ class SOS1Transformation(BilevelTransformation):
         add_sos1_pairs(dual, reformulation)
 
 
-def add_sos1_pairs(dual: FollowerDual, reformulation: Reformulation) -> None:
-    """Add ``slack``, ``slack_definition`` and ``sos`` for every complementarity pair of ``dual``
-    whose constraint can be active; the others' multipliers are fixed at 0."""
-    block = dual.block
-    kept = fix_never_active(dual, slack_ranges(dual, HighPointRelaxation(reformulation.structure)))
-    pairs = {dual.pairs[k].key: dual.pairs[k] for k in kept}
-    keys = list(pairs)
-    block.slack = Var(keys, within=NonNegativeReals)
-    block.slack_definition = Constraint(keys, rule=lambda b, k: b.slack[k] == pairs[k].slack)
-    block.sos = SOSConstraint(keys, rule=lambda b, k: [pairs[k].multiplier, b.slack[k]], sos=1)
-    reformulation.features.add(Feature.SOS1)
-
-
-METHOD = ReformulationMethod(SOS1Transformation)
+METHOD = register(ReformulationMethod(SOS1Transformation))

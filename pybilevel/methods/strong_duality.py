@@ -6,17 +6,9 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.transformation import TransformationFactory
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from pybilevel.model.bounds import HighPointRelaxation
 from pybilevel.errors import MethodRefusedError
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
-from pybilevel.model.kkt_system import FollowerDual
-from pybilevel.methods.reformulation import ReformulationMethod
-from pybilevel.solvers.features import Feature
-from pybilevel.methods.transformation import (
-    BilevelTransformation,
-    Reformulation,
-    declare_multiplier_bound_options,
-)
+from pybilevel.methods.base import register
+from pybilevel.methods.dual_objective import dual_objective, dual_product_count
 from pybilevel.methods.mccormick import (
     Products,
     add_products,
@@ -24,8 +16,19 @@ from pybilevel.methods.mccormick import (
     coupling_products,
     multiplier_products,
 )
+from pybilevel.methods.reformulation import ReformulationMethod
+from pybilevel.methods.transformation import (
+    BilevelTransformation,
+    Reformulation,
+    declare_multiplier_bound_options,
+)
+from pybilevel.model.bounds import HighPointRelaxation
+from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.solvers.features import Feature
 
-__all__ = ["METHOD", "StrongDualityTransformation", "dual_objective", "dual_product_count"]
+__all__ = ["METHOD", "StrongDualityTransformation"]
 
 
 @TransformationFactory.register(
@@ -75,12 +78,6 @@ class StrongDualityTransformation(BilevelTransformation):
             reformulation.features.add(Feature.BILINEAR)
 
 
-def dual_product_count(dual: FollowerDual) -> int:
-    """Number of multiplier x leader variable products in the dual objective."""
-    row_nonzeros = np.diff(dual.form.A_x.tocsr().indptr)
-    return sum(len(m) * n for m, n in zip(dual.row_multipliers, row_nonzeros))
-
-
 def _quadratic_form(Q, variables) -> object:
     coo = Q.tocoo()
     return sum(float(q) * variables[i] * variables[j] for i, j, q in zip(coo.row, coo.col, coo.data))
@@ -96,35 +93,4 @@ def _coupling(form: FollowerForm, products: Products) -> object:
     return sum(terms)
 
 
-def dual_objective(dual: FollowerDual, products: Products | None = None) -> object:
-    """Sum of multiplier x (right-hand side minus the leader's part of the row) and bound terms;
-    ``products[(id(multiplier), id(x))]`` replaces the product multiplier * x where given."""
-    products = products or {}
-    form = dual.form
-    a_x = form.A_x.tocsr()
-    coefs: list[float] = []
-    variables: list = []
-    bilinear = []
-    for i, multipliers in enumerate(dual.row_multipliers):
-        for mult, sign in multipliers:
-            rhs = form.row_lower[i] if sign > 0 else form.row_upper[i]
-            coefs.append(sign * float(rhs))
-            variables.append(mult)
-            for k in range(a_x.indptr[i], a_x.indptr[i + 1]):
-                x = form.leader_variables[a_x.indices[k]]
-                coef = -sign * float(a_x.data[k])
-                product = products.get((id(mult), id(x)))
-                if product is None:
-                    bilinear.append(coef * mult * x)
-                else:
-                    coefs.append(coef)
-                    variables.append(product)
-    for j, multipliers in enumerate(dual.column_multipliers):
-        for mult, sign in multipliers:
-            bound = form.var_lower[j] if sign > 0 else form.var_upper[j]
-            coefs.append(sign * float(bound))
-            variables.append(mult)
-    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) + sum(bilinear)
-
-
-METHOD = ReformulationMethod(StrongDualityTransformation)
+METHOD = register(ReformulationMethod(StrongDualityTransformation))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pyomo.common.config import ConfigDict, ConfigValue
 from pyomo.common.modeling import unique_component_name
@@ -10,13 +10,16 @@ from pyomo.core.base.block import Block, BlockData
 from pyomo.core.base.component import ActiveComponentData
 from pyomo.core.base.transformation import Transformation
 
-from pybilevel.model.bounds import BigMValue
 from pybilevel.errors import MethodRefusedError, StructureError
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
+from pybilevel.methods.base import refusal_message
+from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual, build_follower_dual
 from pybilevel.model.structure import BilevelStructure, LeaderClass, analyze
-from pybilevel.methods.base import refusal_message
 from pybilevel.solvers.features import Feature
+
+if TYPE_CHECKING:
+    from pybilevel.model.bounds import BigMValue
 
 __all__ = [
     "Reformulation",
@@ -24,7 +27,6 @@ __all__ = [
     "KKT_CLASSES",
     "declare_multiplier_bound_options",
     "find_reformulation",
-    "reached_bigm",
 ]
 
 #: follower classes whose KKT conditions are necessary and sufficient
@@ -202,39 +204,3 @@ def find_reformulation(model: BlockData, method: str | None = None) -> Reformula
             + "; apply one first, e.g. TransformationFactory('bilevel.kkt').apply_to(m)."
         )
     return found[-1]
-
-
-def reached_bigm(reformulation: Reformulation, rel_tol: float = 1e-6) -> list[BigMValue]:
-    """Mark and return every big-M value the solution reached: a multiplier or slack at its M, a
-    free multiplier at its bound either way, a follower variable (McCormick range) at its bound."""
-    current = _bounded_values(reformulation)
-    reached = []
-    for record in reformulation.bigm:
-        now = current[(record.follower, record.kind, record.key)]
-        if now is None:
-            record.reached = False
-        elif record.kind == "variable":
-            record.reached = abs(now - record.value) <= rel_tol * max(1.0, abs(record.value)) + 1e-9
-        else:
-            record.reached = now >= record.value * (1 - rel_tol) - 1e-9 and record.value > 0
-        if record.reached:
-            reached.append(record)
-    return reached
-
-
-def _bounded_values(reformulation: Reformulation) -> dict[tuple[str, str, str], float | None]:
-    """(follower, kind, key) -> the current value of what each kind of record bounds."""
-    from pyomo.environ import value  # noqa: PLC0415
-
-    values: dict[tuple[str, str, str], float | None] = {}
-    for dual in reformulation.duals:
-        name = dual.form.follower.name
-        for pair in dual.pairs:
-            values[(name, "multiplier", pair.key)] = pair.multiplier.value
-            values[(name, "slack", pair.key)] = value(pair.slack, exception=False)
-        for key, var in dual.block.dual_equal.items():
-            values[(name, "multiplier", f"{key}:equal")] = None if var.value is None else abs(var.value)
-        for var in dual.form.variables:
-            for side in ("lower", "upper"):
-                values[(name, "variable", f"{var.name}:{side}")] = var.value
-    return values

@@ -19,7 +19,7 @@ You (2019), but without its epsilon and multiplier bounds:
   and ``c @ y <= phi(xL)`` (the optimistic choice among the follower's optima) is bilevel
   feasible: an upper bound.
 
-All three are MILPs solved by HiGHS on arrays (:class:`pybilevel.solvers.highs_arrays.ArrayLP`).
+All three are MILPs solved by HiGHS on arrays (:class:`pybilevel.solvers.highs.ArrayLP`).
 Exactness needs what MibS also requires: every linking variable is integer and bounded (a
 missing bound is inferred from the high-point relaxation's LP). Then the strict "r is
 infeasible at x" in a response cut is written as a row violated by at least one unit when the
@@ -38,12 +38,21 @@ import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import BilevelError, MethodRefusedError, StructureError
-from pybilevel.methods.base import GLOBAL, Method, MethodOutcome, SolveRequest, refusal_message, refusal_of
+from pybilevel.methods.base import (
+    GLOBAL,
+    Method,
+    MethodOutcome,
+    SolveRequest,
+    refusal_message,
+    refusal_of,
+    register,
+)
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
-from pybilevel.solvers.highs_arrays import ArrayLP
-from pybilevel.results import Status
+from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure, LeaderClass
+from pybilevel.results import Status
+from pybilevel.solvers.highs import ArrayLP
 from pybilevel.timing import TimeBudget, timed
 
 __all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun", "ValueFunctionDecomposition"]
@@ -439,4 +448,4 @@ class ValueFunctionMethod(Method):
         )
 
 
-METHOD = ValueFunctionMethod()
+METHOD = register(ValueFunctionMethod())

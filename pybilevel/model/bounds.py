@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,9 +24,11 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import BigMError
 from pybilevel.model.follower_form import FollowerForm
-from pybilevel.solvers.highs_arrays import ArrayLP, ArraySolution
 from pybilevel.model.kkt_system import ComplementarityPair, FollowerDual
-from pybilevel.model.structure import BilevelStructure
+from pybilevel.solvers.highs import ArrayLP, ArraySolution
+
+if TYPE_CHECKING:
+    from pybilevel.model.structure import BilevelStructure
 
 __all__ = [
     "BigMValue", "FollowerAtLeader", "HighPointRelaxation", "SlackRanges", "fix_never_active", "multiplier_bounds",

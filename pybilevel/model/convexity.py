@@ -10,17 +10,33 @@ evidence, not proof, and the result says so.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from pyomo.core.expr.calculus.derivatives import differentiate
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.environ import value
 
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
-__all__ = ["classify_follower", "is_positive_semidefinite", "nonconvexities", "SAMPLES"]
+    from pybilevel.model.follower_form import FollowerForm
+
+__all__ = ["FollowerClass", "classify_follower", "is_positive_semidefinite", "nonconvexities", "SAMPLES"]
 
 SAMPLES = 30
 _TOL = 1e-8
+
+
+class FollowerClass:
+    """Names of the follower classes the structure check distinguishes."""
+
+    LP = "LP"
+    QP = "convex QP"
+    NONCONVEX_QP = "nonconvex QP"
+    INTEGER = "integer"
+    CONVEX_NLP = "convex NLP"
+    NONCONVEX_NLP = "nonconvex NLP"
 
 
 def classify_follower(form: FollowerForm) -> str:

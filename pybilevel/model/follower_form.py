@@ -27,22 +27,10 @@ if TYPE_CHECKING:
     from pybilevel.model.follower import FollowerData
 
 __all__ = [
-    "FollowerClass",
     "FollowerForm",
     "compile_follower",
     "symmetric_hessian",
 ]
-
-
-class FollowerClass:
-    """Names of the follower classes the structure check distinguishes."""
-
-    LP = "LP"
-    QP = "convex QP"
-    NONCONVEX_QP = "nonconvex QP"
-    INTEGER = "integer"
-    CONVEX_NLP = "convex NLP"
-    NONCONVEX_NLP = "nonconvex NLP"
 
 
 @dataclass

@@ -10,6 +10,7 @@ is nonnegative.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,7 +23,9 @@ from pyomo.core.expr.calculus.derivatives import differentiate
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.core.expr.visitor import identify_variables
 
-from pybilevel.model.follower_form import FollowerForm
+if TYPE_CHECKING:
+    from pybilevel.model.follower_form import FollowerForm
+
 
 __all__ = ["ComplementarityPair", "FollowerDual", "build_follower_dual"]
 

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.results import BilevelResult
 
-__all__ = ["Reading"]
+__all__ = ["Reading", "OPTIMISTIC", "PESSIMISTIC"]
+
+#: the two readings of a bilevel problem whose follower has several optima
+OPTIMISTIC, PESSIMISTIC = "optimistic", "pessimistic"
 
 class Reading(ABC):
     """One reading of the bilevel problem. Subclasses set ``name``."""

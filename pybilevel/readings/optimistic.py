@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from pyomo.environ import value
 
-from pybilevel.certify.certificate import OPTIMISTIC, choose_response
+from pybilevel.certify.optimal_set import choose_response
 from pybilevel.map_back import report_follower
-from pybilevel.readings.base import Reading
+from pybilevel.readings.base import OPTIMISTIC, Reading
 from pybilevel.results import Status
 
 if TYPE_CHECKING:

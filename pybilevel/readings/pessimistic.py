@@ -27,16 +27,16 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.objective import Objective, maximize, minimize
 from pyomo.core.base.var import Var
 from pyomo.core.expr.visitor import identify_variables, replace_expressions
+from pyomo.environ import value
 from pyomo.repn.standard_repn import generate_standard_repn
 
-from pyomo.environ import value
-
-from pybilevel.certify.certificate import PESSIMISTIC, choose_response
+from pybilevel.certify.optimal_set import choose_response
 from pybilevel.errors import MethodRefusedError
 from pybilevel.map_back import number, report_follower
-from pybilevel.model.follower_form import FollowerClass, FollowerForm
+from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure, analyze
-from pybilevel.readings.base import Reading
+from pybilevel.readings.base import PESSIMISTIC, Reading
 from pybilevel.results import Status
 from pybilevel.timing import timed
 

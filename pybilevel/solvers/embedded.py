@@ -14,8 +14,8 @@ from pyomo.core.base.block import BlockData
 from pyomo.core.expr.numeric_expr import LinearExpression, SumExpression
 
 from pybilevel.errors import SolverUnavailableError
-from pybilevel.solvers.highs_model import solve_linear
 from pybilevel.solvers.features import Feature
+from pybilevel.solvers.highs import solve_linear
 
 __all__ = ["SolveOutcome", "choose_solver", "solve_model", "SOLVERS"]
 
@@ -135,7 +135,7 @@ def solve_model(
 
 
 def _solve_linear_with_highs(model: BlockData, options: dict, start: float) -> SolveOutcome | None:
-    """HiGHS on the model compiled to arrays (:mod:`pybilevel.solvers.highs_model`); None if it is not linear."""
+    """HiGHS on the model compiled to arrays (:mod:`pybilevel.solvers.highs`); None if it is not linear."""
     highs_options = dict(options["solver_options"])
     if "time_limit" in options:
         highs_options["time_limit"] = float(options["time_limit"])

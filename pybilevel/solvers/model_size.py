@@ -4,7 +4,11 @@ from __future__ import annotations
 from pyomo.common.numeric_types import native_types
 from pyomo.core.base.block import BlockData
 from pyomo.core.base.constraint import Constraint
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression, SumExpression
+from pyomo.core.expr.numeric_expr import (
+    LinearExpression,
+    MonomialTermExpression,
+    SumExpression,
+)
 from pyomo.core.expr.relational_expr import RelationalExpression
 from pyomo.core.expr.visitor import identify_variables
 
