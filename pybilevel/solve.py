@@ -7,9 +7,9 @@ from pybilevel.certify.certificate import certify
 from pybilevel.certify.diagnosis import diagnose_infeasible
 from pybilevel.errors import MethodRefusedError
 from pybilevel.map_back import map_back
-from pybilevel.methods.base import Method, SolveRequest, method_named
-from pybilevel.methods.choice import choose_method
-from pybilevel.model.structure import BilevelStructure, analyze
+from pybilevel.methods.base import SolveRequest
+from pybilevel.methods.choice import choose_method, requested_method
+from pybilevel.model.structure import analyze
 from pybilevel.readings.base import OPTIMISTIC
 from pybilevel.readings.optimistic import OptimisticReading
 from pybilevel.readings.pessimistic import PessimisticReading
@@ -44,7 +44,7 @@ def solve(
     LP / convex-QP followers, :mod:`pybilevel.readings.pessimistic`). The model is left as it
     was, except that its variables hold the solution found.
     """
-    chosen = None if method == "auto" else method_named(method)
+    requested = requested_method(method)
     if solver is not None and solver not in SOLVERS:
         raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
     if reading not in READINGS:
@@ -53,7 +53,7 @@ def solve(
     with timed(timings, "compile"):
         structure = analyze(model)
     with READINGS[reading].applied(structure, timings) as problem:
-        chosen, why = _choose(chosen, problem)
+        chosen, why = choose_method(problem, requested)
         outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget)
     timings.update(outcome.timings)
     with timed(timings, "invert"):
@@ -68,13 +68,3 @@ def solve(
             result.status, result.message = diagnose_infeasible(structure, result)
     result.timings, result.reading = timings, reading
     return result
-
-
-def _choose(method: Method | None, structure: BilevelStructure) -> tuple[Method, str]:
-    """The method asked for, if it accepts the problem, else auto's choice, with the reason."""
-    if method is None:
-        return choose_method(structure)
-    refusal = method.accepts(structure)
-    if refusal is not None:
-        raise refusal
-    return method, f"'{method.name}' as requested"

@@ -1,11 +1,11 @@
 """``method="auto"``: the first method, in an order set by the problem's class and size, that accepts it."""
 from __future__ import annotations
 
-from pybilevel.methods.base import METHODS_BY_NAME, Method
+from pybilevel.methods.base import METHODS_BY_NAME, Method, method_named
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 
-__all__ = ["choose_method", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
+__all__ = ["requested_method", "choose_method", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
 
 #: above this many follower variables a nonlinear model is solved locally (Ipopt), not globally
 GLOBAL_SIZE_LIMIT = 500
@@ -13,9 +13,20 @@ GLOBAL_SIZE_LIMIT = 500
 SOS1_SIZE_LIMIT = 2000
 
 
-def choose_method(structure: BilevelStructure) -> tuple[Method, str]:
-    """The method to use and a sentence saying why; if none accepts, the refusal of the most
-    general candidate (the last), which names the follower and what would help."""
+def requested_method(name: str) -> Method | None:
+    """The method called ``name``; None for ``"auto"``; a refusal for an unknown name."""
+    return None if name == "auto" else method_named(name)
+
+
+def choose_method(structure: BilevelStructure, requested: Method | None = None) -> tuple[Method, str]:
+    """The method to use and a sentence saying why: the one requested if it accepts the problem
+    (else its refusal), or auto's choice; if no candidate accepts, the refusal of the most general
+    candidate (the last), which names the follower and what would help."""
+    if requested is not None:
+        refusal = requested.accepts(structure)
+        if refusal is not None:
+            raise refusal
+        return requested, f"'{requested.name}' as requested"
     size = sum(form.n_variables for form in structure.followers)
     classes = {form.follower_class for form in structure.followers}
     what = f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"

@@ -2,17 +2,10 @@
 by name (:func:`pybilevel.methods.base.register`) and its ``bilevel.*`` Pyomo transformation.
 
 A new method is one new file whose ``METHOD`` object is registered, and one name in the import
-below (``docs/architecture.md``). The order of the import is the order of the tables and the CLI.
+below (``docs/architecture.md``).
 """
-from pybilevel.methods import (  # noqa: F401  (imported to register the methods)
-    bigm,
-    interdiction,
-    kkt,
-    regularized,
-    sos1,
-    strong_duality,
-    value_function,
-)
+# the order of this import is the order of bl.METHODS, the tables and the CLI
+from pybilevel.methods import kkt, bigm, strong_duality, sos1, regularized, value_function, interdiction  # noqa: F401  # isort: skip
 from pybilevel.methods.base import GLOBAL, LOCAL, SPECIAL, names_of_kind
 
 __all__ = ["METHODS", "GLOBAL_METHODS", "LOCAL_METHODS", "SPECIAL_METHODS"]
