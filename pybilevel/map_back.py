@@ -7,7 +7,7 @@ import numpy as np
 from pyomo.environ import value
 
 from pybilevel.model.duals import follower_duals_at
-from pybilevel.results import BilevelResult
+from pybilevel.results import BilevelResult, Status
 
 if TYPE_CHECKING:
     from pyomo.core.base.var import VarData
@@ -33,15 +33,24 @@ def map_back(structure: BilevelStructure, outcome: MethodOutcome, method: str, m
         model_size=outcome.model_size,
         method_reason=method_reason,
         mpcc=outcome.mpcc,
+        polish=outcome.polish,
     )
     if not outcome.has_point:
         return result
-    result.leader_objective = float(value(structure.leader_objective.expr))
+    objectives = [structure.leader_objective] + [form.objective for form in structure.followers]
+    values = [value(objective.expr, exception=False) for objective in objectives]
+    if any(v is None for v in values):  # the solver stopped without values for every variable
+        decided = structure.leader_variables + [v for form in structure.followers for v in form.variables]
+        unset = next((v.name for v in decided if v.value is None), "a variable of an objective")
+        result.status = Status.ERROR if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL) else Status.LIMIT
+        result.message += f"; the solver left {unset} (and maybe others) without a value, so there is no point"
+        return result
+    result.leader_objective = float(values[0])
     result.leader = {v.name: number(v) for v in structure.leader_variables}
-    for form in structure.followers:
+    for form, objective_value in zip(structure.followers, values[1:]):
         name = form.follower.name
         result.follower[name] = {v.name: number(v) for v in form.variables}
-        result.follower_objectives[name] = float(value(form.objective.expr))
+        result.follower_objectives[name] = float(objective_value)
     result.follower_duals = dict(outcome.follower_duals)
     result.follower_reduced_costs = dict(outcome.follower_reduced_costs)
     if outcome.iterations is not None and result.bound is not None:  # a decomposition reports its gap

@@ -58,11 +58,17 @@ class BilevelResult:
     method_reason: str = ""
     reading: str = "optimistic"  # or "pessimistic": which follower optimum the values are for
     mpcc: dict[str, object] = field(default_factory=dict)  # local methods: residual, biactive pairs, verdict
+    polish: dict[str, object] = field(default_factory=dict)  # what polishing did to the solver's point
 
     @property
     def certified(self) -> bool:
         """Every follower's answer was re-solved and confirmed optimal for the leader's decision."""
         return bool(self.certificate) and all(c.passed for c in self.certificate)
+
+    @property
+    def certificate_complete(self) -> bool:
+        """Every check of the certificate was made (False: the time limit ran out first)."""
+        return all(c.complete for c in self.certificate)
 
     @property
     def ok(self) -> bool:
@@ -74,13 +80,22 @@ class BilevelResult:
         """Big-M values the solution reached; those not ``proven`` may have cut off a better point."""
         return [record for record in self.bigm if record.reached]
 
-    def warn_if_uncertified(self) -> None:
+    def attach_certificate(self, certificate: list[FollowerCertificate]) -> None:
+        """Keep ``certificate``; an optimum whose certificate the time limit cut short is only
+        ``feasible``, and the message says so. Warns (:class:`CertificateWarning`) if not certified."""
+        self.certificate = certificate
+        if not self.certificate_complete and self.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL):
+            self.status = Status.FEASIBLE
+            self.message += "; the time limit ran out before the certificate was complete, so it is not proven"
         if self.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and not self.certified:
             warnings.warn(
-                "CERTIFICATE FAILED: " + "; ".join(c.message for c in self.certificate if not c.passed),
+                f"{self._certificate_verdict()}: " + "; ".join(c.message for c in self.certificate if not c.passed),
                 CertificateWarning,
                 stacklevel=3,
             )
+
+    def _certificate_verdict(self) -> str:
+        return "CERTIFICATE FAILED" if self.certificate_complete else "CERTIFICATE INCOMPLETE (time limit)"
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Leader values, follower values, duals, certificate and big-M report as DataFrames."""
@@ -103,13 +118,15 @@ class BilevelResult:
     def __str__(self) -> str:
         head = f"status: {self.status}"
         if self.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE):
-            head += " (certified)" if self.certified else "  ** CERTIFICATE FAILED: do not trust this point **"
+            head += " (certified)" if self.certified else f"  ** {self._certificate_verdict()}: do not trust this point **"
         if self.status == Status.LOCALLY_OPTIMAL:
             head += " -- LOCAL: a stationary point, not proven globally optimal"
         lines = [head, f"  {self.message}", f"method: {self.method} ({self.method_reason}); solver: {self.solver_reason}"
                  + ("; pessimistic reading" if self.reading != "optimistic" else "")]
         if self.mpcc:
             lines.append(f"MPCC: {self.mpcc['verdict']} (residual {self.mpcc['residual']:.2g})")
+        if self.polish:
+            lines.append(_polish_line(self.polish))
         if self.leader_objective is not None:
             lines.append(f"leader objective: {self.leader_objective:.10g}")
             if self.gap is not None:
@@ -132,3 +149,12 @@ class BilevelResult:
 def _short(values: dict[str, float], limit: int = 8) -> str:
     shown = ", ".join(f"{k}={v:.6g}" for k, v in list(values.items())[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _polish_line(polish: dict[str, object]) -> str:
+    if not polish["accepted"]:
+        return f"polish: kept the solver's point ({polish['reason']})"
+    return (
+        f"polish: {polish['step']}; moved {polish['moved']:.2g}, leader objective {polish['objective_change']:+.2g}, "
+        f"largest row violation {polish['violation_before']:.2g} -> {polish['violation_after']:.2g}"
+    )

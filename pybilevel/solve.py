@@ -19,6 +19,8 @@ from pybilevel.timing import TimeBudget, timed
 
 __all__ = ["solve"]
 
+#: the share of the time budget a method may use; the rest is kept for mapping back and the certificate
+METHOD_SHARE = 0.9
 READINGS = {reading.name: reading for reading in (OptimisticReading(), PessimisticReading())}
 
 
@@ -54,15 +56,14 @@ def solve(
         structure = analyze(model)
     with READINGS[reading].applied(structure, timings) as problem:
         chosen, why = choose_method(problem, requested)
-        outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget)
+        outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget.share(METHOD_SHARE))
     timings.update(outcome.timings)
     with timed(timings, "invert"):
         result = map_back(structure, outcome, chosen.name, why)
-        READINGS[reading].invert(structure, result)
+        READINGS[reading].invert(structure, result, budget)
     if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
         with timed(timings, "certify"):
-            result.certificate = certify(structure, reading=reading)
-        result.warn_if_uncertified()
+            result.attach_certificate(certify(structure, reading=reading, budget=budget))
     elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED) and not outcome.explains_infeasibility:
         with timed(timings, "diagnose"):
             result.status, result.message = diagnose_infeasible(structure, result)

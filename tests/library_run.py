@@ -36,6 +36,8 @@ def classify(
         return ("solved" if matches else "wrong"), res, f"{res.leader_objective}"
     if res.status == bl.Status.LOCALLY_OPTIMAL and res.certified:
         return ("local" if matches else "local_other"), res, f"{res.leader_objective} ({res.mpcc.get('verdict')})"
+    if res.status == bl.Status.FEASIBLE and not res.certificate_complete and matches:
+        return "limit", res, res.message  # the time limit left the certificate unfinished
     if not res.certified and res.status in (bl.Status.OPTIMAL, bl.Status.LOCALLY_OPTIMAL, bl.Status.FEASIBLE):
         return "uncertified", res, "; ".join(c.message for c in res.certificate if not c.passed)
     if res.status == bl.Status.FEASIBLE and matches:

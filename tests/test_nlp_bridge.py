@@ -213,11 +213,14 @@ def _chain(n: int) -> pyo.ConcreteModel:
 
 
 def test_iteration_and_time_limits() -> None:
-    """max_iter and time_limit (Ipopt's max_cpu_time) map to readable statuses."""
+    """max_iter and time_limit (wall clock, from Ipopt's per-iteration callback; its max_cpu_time
+    too) map to readable statuses."""
     nlp = compile_nlp(_chain(3000))
     assert nlp.solve(max_iter=1).status == "iteration limit"
     limited = nlp.solve(time_limit=1e-3)
-    assert limited.status == "time limit" and limited.message == "Maximum CPU time exceeded"
+    assert limited.status == "time limit" and limited.message == "Maximum wall-clock time exceeded"
+    by_cpu = nlp.solve(options={"max_cpu_time": 1e-3})
+    assert by_cpu.status == "time limit" and by_cpu.message == "Maximum CPU time exceeded"
 
 
 def test_warm_start_from_previous_duals() -> None:

@@ -35,8 +35,16 @@ def test_optimum_matches_enumeration(solver: str) -> None:
 
 
 def test_time_limit_reaches_highs_on_the_array_path() -> None:
-    """A zero time limit stops HiGHS before it proves anything (it was once overwritten by inf)."""
+    """A tiny time limit stops HiGHS before it proves anything (it was once overwritten by inf)."""
     model, _ = _knapsack()
-    outcome = solve_model(model, "highs", time_limit=0.0)
+    outcome = solve_model(model, "highs", time_limit=1e-9)
     assert outcome.termination == "maxTimeLimit"
     assert outcome.status != "optimal"
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip", "ipopt"])
+def test_no_time_left_means_no_solver_call(solver: str) -> None:
+    """A spent budget (0 s) returns 'limit' at once instead of handing a solver 0 s (Ipopt refuses it)."""
+    model, _ = _knapsack()
+    outcome = solve_model(model, solver, time_limit=0.0)
+    assert (outcome.status, outcome.has_solution, outcome.seconds) == ("limit", False, 0.0)

@@ -17,16 +17,18 @@ from pybilevel.certify.constraint_qualification import (
     slater_margin,
 )
 from pybilevel.certify.optimal_set import (
-    CERTIFY_TIME_LIMIT,
     fixed_at_current_values,
     follower_parameters,
     leader_over_optimal_set,
     optimal_set_cut,
     resolve_follower,
+    step_seconds,
 )
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure
+from pybilevel.model.violation import max_violation
 from pybilevel.readings.base import OPTIMISTIC
+from pybilevel.timing import TimeBudget
 
 __all__ = ["FollowerCertificate", "certify"]
 
@@ -45,6 +47,7 @@ class FollowerCertificate:
     passed: bool
     message: str
     slater_margin: float | None = None  # convex-NLP followers: see pybilevel.certify.constraint_qualification
+    complete: bool = True  # False: the time limit ran out before every check was made
 
     @property
     def pessimistic_gap(self) -> float | None:
@@ -54,32 +57,41 @@ class FollowerCertificate:
         return abs(self.worst_leader_objective - self.best_leader_objective)
 
 
-def certify(structure: BilevelStructure, tol: float = 1e-5, reading: str = OPTIMISTIC) -> list[FollowerCertificate]:
+def certify(
+    structure: BilevelStructure, tol: float = 1e-5, reading: str = OPTIMISTIC, budget: TimeBudget | None = None
+) -> list[FollowerCertificate]:
     """Certify the solution currently loaded in the model's variables, follower by follower.
 
     ``reading`` says which follower optimum the reported leader objective must match: the best
     one for the leader (optimistic) or the worst (pessimistic). In a game among followers each
-    follower is checked with the others' responses fixed.
+    follower is checked with the others' responses fixed. Each solve draws on ``budget``; what the
+    budget did not leave time for is reported as not checked (``complete`` False, not passed).
     """
-    return [_certify_follower(structure, form, tol, reading) for form in structure.followers]
+    return [_certify_follower(structure, form, tol, reading, budget) for form in structure.followers]
 
 
-def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: float, reading: str) -> FollowerCertificate:
+def _certify_follower(
+    structure: BilevelStructure, form: FollowerForm, tol: float, reading: str, budget: TimeBudget | None
+) -> FollowerCertificate:
     name = form.follower.name
     reported = float(value(form.objective.expr))
     leader_reported = float(value(structure.leader_objective.expr))
-    violation = _max_violation(form)
+    violation = max_violation(form.constraints, form.variables)
     with fixed_at_current_values(follower_parameters(structure, form)), _kept_values(form.variables):
-        outcome = resolve_follower(structure, form)
+        outcome = resolve_follower(structure, form, budget)
         if outcome.status != "optimal":
+            late = _out_of_time(outcome.status, budget)
             return FollowerCertificate(
                 name, reported, None, None, violation, leader_reported, None, None, False,
-                f"follower {name} re-solved with the leader fixed ended '{outcome.status}'",
+                f"follower {name}: NOT CHECKED, the time limit ran out before its re-solve with the leader fixed"
+                if late else f"follower {name} re-solved with the leader fixed ended '{outcome.status}'",
+                complete=not late,
             )
         optimum = float(outcome.objective)
         optimal_set, leeway = optimal_set_cut(form, optimum, tol)
-        status, best, worst = leader_over_optimal_set(structure, form, optimal_set, reading)
-        margin, tightest = slater_margin(form, CERTIFY_TIME_LIMIT) if nonlinear_inequalities(form) else (None, "")
+        status, best, worst = leader_over_optimal_set(structure, form, optimal_set, reading, budget)
+        slater = nonlinear_inequalities(form) and not (budget is not None and budget.spent)
+        margin, tightest = slater_margin(form, step_seconds(budget)) if slater else (None, "")
     gap = form.sense * (reported - optimum)  # > 0: the follower could do better
     ok_gap = gap <= tol * max(1.0, abs(optimum))
     ok_feasible = violation <= tol * max(1.0, abs(reported))
@@ -105,6 +117,11 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
             f"follower {name}: NOT optimal for the leader's decision: reported objective {reported:.8g}, "
             f"follower optimum {optimum:.8g} (gap {gap:.3g})"
         )
+    elif not checked and _out_of_time(status, budget):
+        message = (
+            f"follower {name}: NOT CHECKED, the time limit ran out before the leader's problem over the "
+            "follower's optima was solved"
+        )
     elif not checked:
         message = (
             f"follower {name}: with the leader fixed, the leader's problem over the follower's exact "
@@ -127,23 +144,15 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
             "the KKT conditions may miss follower optima here, so a KKT-based method may have "
             "missed better leader decisions near it"
         )
-    return FollowerCertificate(name, reported, optimum, gap, violation, leader_reported, best, worst, passed, message, margin)
+    complete = checked or not _out_of_time(status, budget)
+    return FollowerCertificate(
+        name, reported, optimum, gap, violation, leader_reported, best, worst, passed, message, margin, complete
+    )
 
 
-def _max_violation(form: FollowerForm) -> float:
-    worst = 0.0
-    for con in form.constraints:
-        body = value(con.body)
-        if con.has_lb():
-            worst = max(worst, float(value(con.lower)) - body)
-        if con.has_ub():
-            worst = max(worst, body - float(value(con.upper)))
-    for var in form.variables:
-        if var.lb is not None:
-            worst = max(worst, var.lb - var.value)
-        if var.ub is not None:
-            worst = max(worst, var.value - var.ub)
-    return worst
+def _out_of_time(status: str, budget: TimeBudget | None) -> bool:
+    """Whether a solve that ended with ``status`` was stopped by the call's time budget."""
+    return status == "limit" and budget is not None and budget.spent
 
 
 @contextmanager

@@ -22,9 +22,11 @@ from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure
 from pybilevel.readings.base import PESSIMISTIC
 from pybilevel.solvers.embedded import SolveOutcome, solve_model
+from pybilevel.timing import TimeBudget
 
 __all__ = [
     "CERTIFY_TIME_LIMIT",
+    "step_seconds",
     "choose_response",
     "resolve_follower",
     "leader_over_optimal_set",
@@ -37,32 +39,43 @@ __all__ = [
 CERTIFY_TIME_LIMIT = 60.0
 
 
-def choose_response(structure: BilevelStructure, form: FollowerForm, reading: str) -> str:
+def step_seconds(budget: TimeBudget | None) -> float:
+    """Seconds for one solve: :data:`CERTIFY_TIME_LIMIT`, or what is left of ``budget`` if less."""
+    return CERTIFY_TIME_LIMIT if budget is None else budget.slice(CERTIFY_TIME_LIMIT)
+
+
+def choose_response(
+    structure: BilevelStructure, form: FollowerForm, reading: str, budget: TimeBudget | None = None
+) -> str:
     """Load into ``form``'s variables the follower optimum at the leader's current decision that is
     best (optimistic) or worst (pessimistic) for the leader; return the status of that choice."""
     with fixed_at_current_values(follower_parameters(structure, form)):
-        outcome = resolve_follower(structure, form)
+        outcome = resolve_follower(structure, form, budget)
         if outcome.status != "optimal":
             return outcome.status
         optimal_set, _ = optimal_set_cut(form, float(outcome.objective), 1e-5)
         with over_optimal_set(structure, form, optimal_set), leader_sense(structure, reading):
-            status, _ = solve_leader_problem(structure, form)
+            status, _ = solve_leader_problem(structure, form, budget)
     return status
 
 
-def resolve_follower(structure: BilevelStructure, form: FollowerForm) -> SolveOutcome:
+def resolve_follower(structure: BilevelStructure, form: FollowerForm, budget: TimeBudget | None = None) -> SolveOutcome:
     """The follower alone through its own Pyomo block (leader and other followers fixed)."""
     solver = follower_solver(structure, form)
-    outcome = solve_model(form.follower, solver, CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+    outcome = solve_model(form.follower, solver, step_seconds(budget), feasibility_tol=1e-6)
     if outcome.status == "error" and solver == "highs":
         # HiGHS's QP solver can fail on fixed leader columns inside the Hessian (seen with a
         # leader variable at 1e-4 in a product term); SCIP solves the same model globally
-        outcome = solve_model(form.follower, "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6)
+        outcome = solve_model(form.follower, "scip", step_seconds(budget), feasibility_tol=1e-6)
     return outcome
 
 
 def leader_over_optimal_set(
-    structure: BilevelStructure, form: FollowerForm, optimal_set: Constraint, reading: str
+    structure: BilevelStructure,
+    form: FollowerForm,
+    optimal_set: Constraint,
+    reading: str,
+    budget: TimeBudget | None = None,
 ) -> tuple[str, float | None, float | None]:
     """Status, best and worst leader objective over the follower's optimal set, leader fixed.
 
@@ -70,11 +83,11 @@ def leader_over_optimal_set(
     optimal set the cut describes exactly; for the other classes only when asked for.
     """
     with over_optimal_set(structure, form, optimal_set):
-        status, best = solve_leader_problem(structure, form)
+        status, best = solve_leader_problem(structure, form, budget)
         worst = None
         if status == "optimal" and (reading == PESSIMISTIC or not form.is_nonlinear):
             with leader_sense(structure, PESSIMISTIC):
-                _, worst = solve_leader_problem(structure, form)
+                _, worst = solve_leader_problem(structure, form, budget)
     return status, best, worst
 
 
@@ -109,16 +122,18 @@ def leader_sense(structure: BilevelStructure, reading: str):
             objective.sense = -objective.sense
 
 
-def solve_leader_problem(structure: BilevelStructure, form: FollowerForm) -> tuple[str, float | None]:
+def solve_leader_problem(
+    structure: BilevelStructure, form: FollowerForm, budget: TimeBudget | None = None
+) -> tuple[str, float | None]:
     linear = structure.leader_class == "linear" and follower_solver(structure, form) == "highs"
     # an LP follower's dense optimal-set row makes HiGHS's presolve slow (26 s against 0.7 s
     # without it for 50,000 follower variables); the LP itself is easy
     presolve = form.follower_class != FollowerClass.LP
     outcome = solve_model(
-        structure.model, "highs" if linear else "scip", CERTIFY_TIME_LIMIT, feasibility_tol=1e-6, presolve=presolve
+        structure.model, "highs" if linear else "scip", step_seconds(budget), feasibility_tol=1e-6, presolve=presolve
     )
     if outcome.status == "error":  # SCIP's numerics can fail where Ipopt finds a local answer
-        outcome = solve_model(structure.model, "ipopt", CERTIFY_TIME_LIMIT)
+        outcome = solve_model(structure.model, "ipopt", step_seconds(budget))
     return outcome.status, (float(outcome.objective) if outcome.status == "optimal" else None)
 
 

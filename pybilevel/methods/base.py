@@ -65,6 +65,7 @@ class MethodOutcome:
     bigm: list[BigMValue] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)
     mpcc: dict[str, object] = field(default_factory=dict)
+    polish: dict[str, object] = field(default_factory=dict)  # what polishing did (methods/polish.py)
     follower_duals: dict[str, dict[str, float]] = field(default_factory=dict)
     follower_reduced_costs: dict[str, dict[str, float]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # the method's own phases, in order

@@ -263,4 +263,4 @@ def _recover_response(dual: FollowerDual) -> None:
                 mult.set_value(float(value) if id(mult) in free else max(sign * float(value), 0.0), skip_validation=True)
 
 
-METHOD = register(ReformulationMethod(InterdictionTransformation, kind=SPECIAL))
+METHOD = register(ReformulationMethod(InterdictionTransformation, kind=SPECIAL, polishes=False))

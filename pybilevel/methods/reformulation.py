@@ -15,6 +15,7 @@ from pybilevel.methods.base import (
     SolveRequest,
     refusal_of,
 )
+from pybilevel.methods.polish import polish_on_branch
 from pybilevel.methods.scholtes import complementarity_report
 from pybilevel.model.duals import follower_duals, follower_reduced_costs
 from pybilevel.results import Status
@@ -34,10 +35,13 @@ __all__ = ["ReformulationMethod", "outcome_of", "reached_bigm"]
 class ReformulationMethod(Method):
     """The method of one ``bilevel.*`` transformation: reformulate, solve, map back, undo."""
 
-    def __init__(self, transformation: type[BilevelTransformation], kind: str = GLOBAL) -> None:
+    def __init__(self, transformation: type[BilevelTransformation], kind: str = GLOBAL, polishes: bool = True) -> None:
         self.transformation = transformation
         self.name = transformation.method
         self.kind = kind
+        #: re-solve on the point's branch afterwards (methods/polish.py); off for a method that
+        #: polishes its own way or whose model has no complementarity branch to fix
+        self.polishes = polishes
 
     def accepts(self, structure: BilevelStructure) -> BilevelError | None:
         return refusal_of(self.transformation().accepts, structure)
@@ -48,17 +52,22 @@ class ReformulationMethod(Method):
             reformulation = self.transformation().reformulate(structure, **request.options)
         try:
             solver, reason = self.choose_solver(reformulation, request.solver)
-            with timed(timings, "size"):
-                size = model_size(reformulation.model)
             solved, mpcc = self.run(reformulation, solver, budget, request.mip_gap)
             if solved.solver_seconds is not None:  # the rest is the translation to the solver and back
                 timings["translate"] = solved.seconds - solved.solver_seconds
             timings["solve"] = solved.seconds if solved.solver_seconds is None else solved.solver_seconds
+            polished = None
+            if self.polishes and solved.has_solution:
+                with timed(timings, "polish"):
+                    polished = polish_on_branch(reformulation, budget)
+            with timed(timings, "size"):  # for the report only: skipped when the budget is spent
+                size = {} if budget.spent else model_size(reformulation.model)
             with timed(timings, "invert"):
                 outcome = outcome_of(reformulation, solved, reason)
         finally:
             reformulation.remove()
         outcome.model_size, outcome.mpcc, outcome.timings = size, mpcc, timings
+        outcome.polish = {} if polished is None else asdict(polished)
         return outcome
 
     def choose_solver(self, reformulation: Reformulation, requested: str | None) -> tuple[str, str]:

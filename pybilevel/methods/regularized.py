@@ -64,4 +64,4 @@ class RegularizedMethod(ReformulationMethod):
         return solved, {} if report is None else asdict(report)
 
 
-METHOD = register(RegularizedMethod(RegularizedTransformation, kind=LOCAL))
+METHOD = register(RegularizedMethod(RegularizedTransformation, kind=LOCAL, polishes=False))

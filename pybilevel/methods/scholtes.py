@@ -93,7 +93,8 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
         if report.residual <= settings["final"] or t <= settings["final"]:
             break
         t = _next_regularization(t, settings)
-    if outcome is None:
+    if outcome is None:  # not one round converged: the values were restored to before the first
+        current.has_solution = False
         return current, None
     left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - start))
     polished = _polish(reformulation, left)
@@ -130,7 +131,7 @@ def _polish(reformulation: Reformulation, time_limit: float | None) -> SolveOutc
                 pair.multiplier.fix(0.0)
     features = reformulation.features - {Feature.REGULARIZED}
     solver, _ = choose_solver(features)
-    outcome = solve_model(reformulation.model, "ipopt" if solver != "highs" else "highs", time_limit)
+    outcome = solve_model(reformulation.model, "ipopt" if solver != "highs" else "highs", time_limit, tight=True)
     outcome.local = True
     if outcome.status != "optimal":
         _restore(saved)

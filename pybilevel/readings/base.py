@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.results import BilevelResult
+    from pybilevel.timing import TimeBudget
 
 __all__ = ["Reading", "OPTIMISTIC", "PESSIMISTIC"]
 
@@ -30,5 +31,6 @@ class Reading(ABC):
         yielded); the model is restored on exit."""
 
     @abstractmethod
-    def invert(self, structure: BilevelStructure, result: BilevelResult) -> None:
-        """Turn the method's answer (the point in the restored model) into this reading's answer."""
+    def invert(self, structure: BilevelStructure, result: BilevelResult, budget: TimeBudget) -> None:
+        """Turn the method's answer (the point in the restored model) into this reading's answer,
+        with the solves it needs drawing on ``budget``."""

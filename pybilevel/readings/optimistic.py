@@ -19,6 +19,7 @@ from pybilevel.results import Status
 if TYPE_CHECKING:
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.results import BilevelResult
+    from pybilevel.timing import TimeBudget
 
 __all__ = ["OptimisticReading", "best_response_at_limit"]
 
@@ -30,12 +31,12 @@ class OptimisticReading(Reading):
     def applied(self, structure: BilevelStructure, timings: dict[str, float]) -> Iterator[BilevelStructure]:
         yield structure
 
-    def invert(self, structure: BilevelStructure, result: BilevelResult) -> None:
+    def invert(self, structure: BilevelStructure, result: BilevelResult, budget: TimeBudget | None = None) -> None:
         if result.status == Status.FEASIBLE and not structure.is_game:
-            best_response_at_limit(structure, result)
+            best_response_at_limit(structure, result, budget)
 
 
-def best_response_at_limit(structure: BilevelStructure, result: BilevelResult) -> None:
+def best_response_at_limit(structure: BilevelStructure, result: BilevelResult, budget: TimeBudget | None = None) -> None:
     """At a solver limit, give each follower its optimum best for the leader at the decision found.
 
     The incumbent's follower response is optimal for the follower when its KKT conditions hold,
@@ -50,7 +51,7 @@ def best_response_at_limit(structure: BilevelStructure, result: BilevelResult) -
         if form.is_nonlinear:
             continue
         saved = [v.value for v in form.variables]
-        if choose_response(structure, form, OPTIMISTIC) != "optimal" or (
+        if choose_response(structure, form, OPTIMISTIC, budget) != "optimal" or (
             sign * (float(value(structure.leader_objective.expr)) - before) >= -1e-9 * max(1.0, abs(before))
         ):
             for var, kept in zip(form.variables, saved):

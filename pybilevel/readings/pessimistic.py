@@ -38,7 +38,7 @@ from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure, analyze
 from pybilevel.readings.base import PESSIMISTIC, Reading
 from pybilevel.results import Status
-from pybilevel.timing import timed
+from pybilevel.timing import TimeBudget, timed
 
 if TYPE_CHECKING:
     from pybilevel.results import BilevelResult
@@ -93,7 +93,7 @@ class PessimisticReading(Reading):
                 rewritten = analyze(structure.model)
             yield rewritten
 
-    def invert(self, structure: BilevelStructure, result: BilevelResult) -> None:
+    def invert(self, structure: BilevelStructure, result: BilevelResult, budget: TimeBudget | None = None) -> None:
         """Report the original follower's worst optimum at the leader's decision, and its duals.
 
         The rewritten model's solution holds the leader's decision; its follower values maximise
@@ -105,7 +105,7 @@ class PessimisticReading(Reading):
         infimum = result.leader_objective
         result.leader = {v.name: number(v) for v in structure.leader_variables}
         for form in structure.followers:
-            status = choose_response(structure, form, PESSIMISTIC)
+            status = choose_response(structure, form, PESSIMISTIC, budget)
             if status != "optimal":
                 result.status = Status.ERROR
                 result.message = (

@@ -43,6 +43,8 @@ from pybilevel.errors import MethodRefusedError, SolverUnavailableError, Structu
 __all__ = ["CompiledNLP", "NLPResult", "compile_nlp", "solve_nlp"]
 
 _STATUS = {0: "optimal", 1: "acceptable", 2: "infeasible", -1: "iteration limit", -4: "time limit"}
+#: Ipopt's return code when the intermediate callback asked it to stop
+_USER_STOP = 5
 # The functions Pyomo can differentiate (besides abs).
 _MATH_FUNCTIONS = frozenset({"exp", "log", "log10", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan"})
 _NAMESPACE = {"_math": math, "_pow": math.pow, "_sum": math.fsum, "inf": math.inf, "nan": math.nan}
@@ -349,9 +351,10 @@ class CompiledNLP:
     ) -> NLPResult:
         """Run Ipopt from the current variable values and load the solution into the model.
 
-        ``time_limit`` (seconds) sets Ipopt's ``max_cpu_time`` (the bundled Ipopt 3.12 has no
-        wall-clock limit).  Initial duals, in this module's convention, switch on
-        ``warm_start_init_point``.  The point is loaded unless the status is infeasible or error.
+        ``time_limit`` (seconds of wall-clock time) stops Ipopt from its per-iteration callback
+        (the bundled Ipopt 3.12 has only a CPU-time limit, ``max_cpu_time``, which is set too).
+        Initial duals, in this module's convention, switch on ``warm_start_init_point``. The point
+        is loaded unless the status is infeasible or error.
         """
         ipopt_options: dict[str, int | float | str] = {
             "tol": float(tol), "max_iter": int(max_iter), "print_level": int(print_level), "sb": "yes",
@@ -362,11 +365,13 @@ class CompiledNLP:
         if initial_duals is not None or initial_bound_duals is not None:
             ipopt_options["warm_start_init_point"] = "yes"
         ipopt_options.update(options or {})
-        problem = self._problem(ipopt_options)
         start = time.perf_counter()
+        deadline = math.inf if time_limit is None else start + float(time_limit)
+        problem = self._problem(ipopt_options, lambda *_: time.perf_counter() < deadline)
         x, obj, code = problem.solve(self.x0(), mult_g=mult_g, mult_x_L=mult_x_l, mult_x_U=mult_x_u)
         elapsed = time.perf_counter() - start
-        status = _STATUS.get(code, "error")
+        stopped = code == _USER_STOP and time.perf_counter() >= deadline
+        status = "time limit" if stopped else _STATUS.get(code, "error")
         has_point = status not in ("infeasible", "error")
         if has_point:
             for var, val in zip(self.variables, x):
@@ -377,7 +382,7 @@ class CompiledNLP:
         return NLPResult(
             status=status,
             return_code=code,
-            message=_ipopt_message(code),
+            message="Maximum wall-clock time exceeded" if stopped else _ipopt_message(code),
             objective=self.sense * obj if has_point else math.nan,
             iterations=problem.stats["n_iter"],
             solve_time=elapsed,
@@ -395,8 +400,9 @@ class CompiledNLP:
         rc = np.array([self.sense * bound_duals.get(v, 0.0) for v in self.variables], dtype=float)
         return lam, np.maximum(rc, 0.0), np.maximum(-rc, 0.0)
 
-    def _problem(self, ipopt_options: dict[str, int | float | str]) -> Any:
-        """The ipyopt.Problem with callbacks in Ipopt's minimisation form."""
+    def _problem(self, ipopt_options: dict[str, int | float | str], keep_going: Callable[..., bool]) -> Any:
+        """The ipyopt.Problem with callbacks in Ipopt's minimisation form; Ipopt stops once
+        ``keep_going`` (called each iteration) returns False."""
         ipyopt = _ipyopt()
         sense = self.sense
 
@@ -418,7 +424,8 @@ class CompiledNLP:
         return ipyopt.Problem(
             self.n, self.x_l, self.x_u, self.m, self.g_l, self.g_u,
             self.jacobian_structure, (self.hess_rows, self.hess_cols),
-            eval_f, eval_grad_f, eval_g, eval_jac_g, eval_h, ipopt_options=ipopt_options,
+            eval_f, eval_grad_f, eval_g, eval_jac_g, eval_h, intermediate_callback=keep_going,
+            ipopt_options=ipopt_options,
         )
 
 
@@ -465,6 +472,11 @@ def compile_nlp(model: pyo.Block) -> CompiledNLP:
     return CompiledNLP(model)
 
 
-def solve_nlp(model: pyo.Block, **options: Any) -> NLPResult:
-    """Compile ``model`` and solve it with Ipopt; ``options`` as for :meth:`CompiledNLP.solve`."""
-    return compile_nlp(model).solve(**options)
+def solve_nlp(model: pyo.Block, time_limit: float | None = None, **options: Any) -> NLPResult:
+    """Compile ``model`` and solve it with Ipopt; ``options`` as for :meth:`CompiledNLP.solve`.
+    ``time_limit`` counts the compilation too."""
+    start = time.perf_counter()
+    compiled = compile_nlp(model)
+    if time_limit is not None:
+        time_limit = max(time_limit - (time.perf_counter() - start), 1e-3)  # Ipopt needs a positive limit
+    return compiled.solve(time_limit=time_limit, **options)
