@@ -36,7 +36,7 @@ _SAMPLES = {"sample": str, **{name: float for name in FEATURES}, "target": float
 TABLES = {
     "train": Table(columns=_SAMPLES, key=("sample",), description="patients the defender trains on; their labels can be altered"),
     "validation": Table(columns=_SAMPLES, key=("sample",), description="patients the damage is measured on"),
-    "settings": Table(columns={"ridge_penalty": float, "max_change": float, "total_change": float}),
+    "settings": Table(columns={"ridge_penalty": float, "max_change": float, "total_change": float}, rows=1),
 }
 METHOD = "sos1"
 

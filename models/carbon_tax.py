@@ -36,7 +36,7 @@ TABLES = {
         columns={"sector": str, "baseline_emissions": float, "mac_intercept": float, "mac_slope": float},
         key=("sector",),
     ),
-    "policy": Table(columns={"emissions_cap": float, "damage_per_ton": float, "max_tax": float}),
+    "policy": Table(columns={"emissions_cap": float, "damage_per_ton": float, "max_tax": float}, rows=1),
 }
 METHOD = "sos1"
 

@@ -38,7 +38,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.io.data_io import Table
+from pybilevel.io.data_io import NONNEGATIVE, Table
 
 TABLES = {
     "species": Table(columns={"species": str, "growth_reaction": str}, key=("species",)),
@@ -52,7 +52,7 @@ TABLES = {
         key=("species", "reaction", "metabolite"),
         references={"species": "species.species"},
     ),
-    "nutrients": Table(columns={"nutrient": str, "supply": int}, key=("nutrient",)),
+    "nutrients": Table(columns={"nutrient": str, "supply": int}, key=("nutrient",), ranges={"supply": NONNEGATIVE}),
     "uptakes": Table(
         columns={"species": str, "reaction": str, "nutrient": str},
         key=("species", "reaction"),
@@ -63,7 +63,7 @@ TABLES = {
         key=("consumer", "uptake_reaction"),
         references={"consumer": "species.species", "producer": "species.species"},
     ),
-    "community": Table(columns={"objective": str}),
+    "community": Table(columns={"objective": str}, rows=1),
 }
 METHOD = "bigm"
 OBJECTIVES = ("egalitarian", "total")
@@ -138,9 +138,6 @@ def _check(data: dict[str, pd.DataFrame]) -> None:
     for line, row in enumerate(data["reactions"].itertuples(), start=2):
         if row.lower > row.upper:
             raise bl.DataError(f"reactions.csv, line {line}: lower {row.lower:g} > upper {row.upper:g} for {row.reaction}.")
-    for line, row in enumerate(data["nutrients"].itertuples(), start=2):
-        if row.supply < 0:
-            raise bl.DataError(f"nutrients.csv, line {line}, column supply: {row.supply} must be 0 or more.")
     objective = data["community"].iloc[0]["objective"]
     if objective not in OBJECTIVES:
         raise bl.DataError(f"community.csv, line 2, column objective: '{objective}'; choose one of {', '.join(OBJECTIVES)}.")

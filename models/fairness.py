@@ -37,7 +37,7 @@ _PEOPLE = {"person": str, "group": str, **{name: float for name in FEATURES}, "p
 TABLES = {
     "train": Table(columns=_PEOPLE, key=("person",), description="people the predictor is fitted on"),
     "validation": Table(columns=_PEOPLE, key=("person",), references={"group": "train.group"}, description="people beta is judged on"),
-    "settings": Table(columns={"ridge": float, "gamma": float, "beta_max": float}),
+    "settings": Table(columns={"ridge": float, "gamma": float, "beta_max": float}, rows=1),
 }
 METHOD = "sos1"
 BOUND_MARGIN = 1.1

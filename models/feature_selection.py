@@ -35,7 +35,7 @@ _SAMPLES = {"sample": str, **{name: float for name in FEATURES}, "y": float}
 TABLES = {
     "train": Table(columns=_SAMPLES, key=("sample",), description="samples the follower fits on"),
     "validation": Table(columns=_SAMPLES, key=("sample",), description="samples the subset is judged on"),
-    "settings": Table(columns={"max_features": int, "ridge": float}),
+    "settings": Table(columns={"max_features": int, "ridge": float}, rows=1),
 }
 METHOD = "sos1"
 BOUND_MARGIN = 1.1

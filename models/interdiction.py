@@ -19,11 +19,12 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.io.data_io import Table
+from pybilevel.io.data_io import NONNEGATIVE, Table
 
 TABLES = {
-    "arcs": Table(columns={"tail": str, "head": str, "capacity": float, "cost": float}, key=("tail", "head")),
-    "network": Table(columns={"source": str, "sink": str, "budget": float}),
+    "arcs": Table(columns={"tail": str, "head": str, "capacity": float, "cost": float}, key=("tail", "head"),
+                  ranges={"capacity": NONNEGATIVE, "cost": NONNEGATIVE}),
+    "network": Table(columns={"source": str, "sink": str, "budget": float}, ranges={"budget": NONNEGATIVE}, rows=1),
 }
 METHOD = "interdiction"
 

@@ -39,20 +39,22 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.io.data_io import Table
+from pybilevel.io.data_io import NONNEGATIVE, Table
 
 INPUTS = ("feed", "cooling")
 TABLES = {
     "states": Table(
         columns={"state": str, "initial": float, "lower": float, "upper": float, "violation_weight": float},
         key=("state",),
+        ranges={"violation_weight": NONNEGATIVE},
     ),
     "dynamics": Table(columns={"state": str, "source": str, "coefficient": float}, key=("state", "source"),
                       references={"state": "states.state"}),
-    "periods": Table(columns={"period": int, "cooling_price": float, "cooling_max": float}, key=("period",)),
+    "periods": Table(columns={"period": int, "cooling_price": float, "cooling_max": float}, key=("period",),
+                     ranges={"cooling_max": NONNEGATIVE}),
     "schedules": Table(columns={"schedule": str, "period": int, "feed": float}, key=("schedule", "period"),
                        references={"period": "periods.period"}),
-    "settings": Table(columns={"feed_value": float, "violation_penalty": float}),
+    "settings": Table(columns={"feed_value": float, "violation_penalty": float}, ranges={"violation_penalty": NONNEGATIVE}, rows=1),
 }
 METHOD = "sos1"
 

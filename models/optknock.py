@@ -37,7 +37,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.io.data_io import Table
+from pybilevel.io.data_io import NONNEGATIVE, Table
 
 TABLES = {
     "reactions": Table(
@@ -52,6 +52,8 @@ TABLES = {
     "settings": Table(
         columns={"biomass_reaction": str, "target_reaction": str, "max_knockouts": int, "min_growth": float, "source": str},
         references={"biomass_reaction": "reactions.id", "target_reaction": "reactions.id"},
+        ranges={"max_knockouts": NONNEGATIVE, "min_growth": NONNEGATIVE},
+        rows=1,
     ),
 }
 METHOD = "sos1"
@@ -99,8 +101,6 @@ def _check(reactions: pd.DataFrame, settings: pd.Series) -> None:
             raise bl.DataError(f"reactions.csv, line {line}, column knockable: {k} for {rid}; write 0 or 1.")
         if not (np.isfinite(lb) and np.isfinite(ub) and lb <= ub):
             raise bl.DataError(f"reactions.csv, line {line}, column upper_bound: bounds [{lb}, {ub}] of {rid} must be finite with lower_bound <= upper_bound.")
-    if settings["max_knockouts"] < 0:
-        raise bl.DataError("settings.csv, line 2, column max_knockouts: must be 0 or more.")
     if settings["biomass_reaction"] == settings["target_reaction"]:
         raise bl.DataError("settings.csv, line 2, column target_reaction: must differ from biomass_reaction.")
 

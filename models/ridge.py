@@ -25,7 +25,7 @@ _SAMPLES = {"sample": str, **{name: float for name in FEATURES}, "target": float
 TABLES = {
     "train": Table(columns=_SAMPLES, key=("sample",)),
     "validation": Table(columns=_SAMPLES, key=("sample",)),
-    "settings": Table(columns={"alpha_max": float}),
+    "settings": Table(columns={"alpha_max": float}, rows=1),
 }
 METHOD = "sos1"
 WEIGHT_BOUND = 10.0  # |w_j| <= 10: standardised data, the least-squares fit has |w_j| < 1

@@ -31,14 +31,14 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.io.data_io import Table
+from pybilevel.io.data_io import NONNEGATIVE, Table
 
 TABLES = {
     "suppliers": Table(
         columns={"supplier": str, "nominal_cost": float, "cost_deviation": float, "capacity": float},
         key=("supplier",),
     ),
-    "settings": Table(columns={"demand": float, "budget": float}),
+    "settings": Table(columns={"demand": float, "budget": float}, ranges={"demand": NONNEGATIVE}, rows=1),
 }
 METHOD = "strong_duality"
 

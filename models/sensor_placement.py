@@ -48,7 +48,7 @@ TABLES = {
         key=("scenario", "sensor"),
         references={"scenario": "truth.scenario", "sensor": "sensors.sensor"},
     ),
-    "settings": Table(columns={"stations_to_place": int, "prior_precision": float}),
+    "settings": Table(columns={"stations_to_place": int, "prior_precision": float}, rows=1),
 }
 METHOD = "bigm"
 BOUND_MARGIN = 1.1

@@ -36,7 +36,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 import pybilevel as bl
-from pybilevel.io.data_io import Table
+from pybilevel.io.data_io import NONNEGATIVE, Table
 
 TABLES = {
     "goods": Table(
@@ -46,8 +46,9 @@ TABLES = {
             "tariff_min": float, "tariff_max": float,
         },
         key=("good",),
+        ranges={"world_price": NONNEGATIVE},
     ),
-    "policy": Table(columns={"consumer_weight": float}),
+    "policy": Table(columns={"consumer_weight": float}, rows=1),
 }
 METHOD = "sos1"
 

@@ -65,13 +65,15 @@ def test_malformed_csv_is_refused_with_file_line_column(capsys, data_dir, tmp_pa
     assert not out.exists()  # nothing half-written
 
 
-def test_existing_output_is_replaced_whole(capsys, data_dir, tmp_path):
+def test_existing_output_keeps_other_files(capsys, data_dir, tmp_path):
+    # issue 18 changed this on purpose: --out no longer replaces the whole folder (it deleted
+    # every other file in it); only the result files are replaced, each atomically
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale.csv").write_text("old")
     code, _, _ = run(capsys, "solve", MODEL, "--data", data_dir, "--out", out)
     assert code == 0
-    assert not (out / "stale.csv").exists()
+    assert (out / "stale.csv").read_text() == "old"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no staging left
 
 

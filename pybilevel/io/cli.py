@@ -4,7 +4,8 @@ A model file defines ``TABLES`` (a dict of :class:`pybilevel.io.data_io.Table`),
 returning the Pyomo model, and optionally ``METHOD`` (default method), ``OPTIONS`` (method
 options) and ``summarize(model, result) -> str`` (domain lines printed after the solve).
 Exit codes: 0 solved and certified, 1 bad input or refused model, 3 solved but not certified
-optimal (infeasible, limit, certificate failed).
+optimal (infeasible, limit, certificate failed), 130 interrupted (Ctrl-C; ``--out`` left as it
+was). What the command promises for bad input and output folders: docs/reliability.md.
 """
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import argparse
 import importlib.util
 import sys
 import time
+import traceback
 from pathlib import Path
 from types import ModuleType
 
 from pybilevel.errors import BilevelError, DataError
 from pybilevel.io.data_io import load_tables
-from pybilevel.io.output import write_result
+from pybilevel.io.output import check_output_folder, write_result
 from pybilevel.methods.base import METHODS_BY_NAME
 from pybilevel.methods.choice import choose_method
 from pybilevel.model.structure import analyze
@@ -33,8 +35,13 @@ def load_model_file(path: str | Path) -> ModuleType:
     if not path.is_file():
         raise DataError(f"model file {path} does not exist; models live in models/<name>.py.")
     spec = importlib.util.spec_from_file_location(f"pybilevel_model_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise DataError(f"model file {path} is not a Python file; models live in models/<name>.py.")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except (SyntaxError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"model file {path} cannot be loaded ({type(exc).__name__}: {exc}); fix the file.") from None
     for name in ("TABLES", "build"):
         if not hasattr(module, name):
             raise DataError(f"model file {path} defines no {name}; a model file needs TABLES and build(data).")
@@ -54,34 +61,59 @@ def _parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("--time-limit", type=float, help="seconds for the solver")
     solve_cmd.add_argument("--reading", choices=("optimistic", "pessimistic"), default="optimistic",
                            help="which follower optimum counts when it has several (default: optimistic)")
-    solve_cmd.add_argument("--out", help="folder for result.json and CSV tables (written atomically)")
+    solve_cmd.add_argument("--out", help="folder for result.json and CSV tables (created if absent; other files in it are kept; "
+                           "each file written atomically)")
+    solve_cmd.add_argument("--force", action="store_true",
+                           help="let a result that is not certified optimal replace a certified one in --out "
+                           "(otherwise it is written as result.<status>.json beside it)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; the exit code (module docstring). Never a traceback for bad input."""
     args = _parser().parse_args(argv)
     try:
-        module = load_model_file(args.model)
-        start = time.perf_counter()
-        data = load_tables(args.data, module.TABLES)
-        model = module.build(data)
-        load_seconds = time.perf_counter() - start
-        method = args.method or getattr(module, "METHOD", "auto")
-        options = dict(getattr(module, "OPTIONS", {}))
-        if args.command == "inspect":
-            return _inspect(model, method, options)
-        print(f"{Path(args.model).stem}: solving with method '{method}' ...", flush=True)
-        result = solve(model, method=method, solver=args.solver, time_limit=args.time_limit, reading=args.reading, **options)
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted" + (f"; {args.out} left as it was" if getattr(args, "out", None) else ""), file=sys.stderr)
+        return 130
     except BilevelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug in pybilevel or the model file: one line, not a traceback
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"error: unexpected {type(exc).__name__}: {exc} (at {where.filename}:{where.lineno}); "
+              "this is a bug in the model file or in pybilevel, please report it.", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    module = load_model_file(args.model)
+    out = check_output_folder(args.out, args.data) if getattr(args, "out", None) else None
+    start = time.perf_counter()
+    data = load_tables(args.data, module.TABLES)
+    model = module.build(data)
+    load_seconds = time.perf_counter() - start
+    method = args.method or getattr(module, "METHOD", "auto")
+    options = dict(getattr(module, "OPTIONS", {}))
+    if args.command == "inspect":
+        return _inspect(model, method, options)
+    print(f"{Path(args.model).stem}: solving with method '{method}' ...", flush=True)
+    result = solve(model, method=method, solver=args.solver, time_limit=args.time_limit, reading=args.reading, **options)
     result.timings = {"load data and build": load_seconds, **result.timings}
     print(result)
     if hasattr(module, "summarize") and result.leader_objective is not None:
         print(module.summarize(model, result))
-    if args.out:
-        written = write_result(result, args.out)
-        print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
+    if out is not None:
+        try:
+            written = write_result(result, out, force=args.force)
+        except OSError as exc:
+            raise DataError(f"--out {out}: writing the results failed ({exc.strerror or exc}); files already "
+                            "there were left as they were.") from None
+        print(f"wrote {', '.join(p.name for p in written)} to {out}")
+        if written[-1].name != "result.json":
+            print(f"{out} holds a certified result, which this {result.status} result does not replace: it was "
+                  f"written as {written[-1].name} and its tables beside it (--force replaces the certified result).")
     return 0 if result.ok else 3
 
 

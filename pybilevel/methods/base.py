@@ -50,6 +50,11 @@ class SolveRequest:
     mip_gap: float = 1e-9
     options: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        gap = self.mip_gap
+        if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not 0 <= gap < float("inf"):
+            raise MethodRefusedError(f"mip_gap must be a finite number >= 0 (relative gap, e.g. 1e-6), got {gap!r}.")
+
 
 @dataclass
 class MethodOutcome:

@@ -1,6 +1,8 @@
 """What every reformulation shares: the inverse data it returns and the Pyomo transformation shell."""
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -93,8 +95,11 @@ class BilevelTransformation(Transformation):
 
     def reformulate(self, structure: BilevelStructure, **kwds) -> Reformulation:
         """Add the single-level reformulation of ``structure`` to its model and return inverse data."""
-        config = self.CONFIG(kwds.pop("options", {}))
-        config.set_value(kwds)
+        try:
+            config = self.CONFIG(kwds.pop("options", {}))
+            config.set_value(kwds)
+        except ValueError as exc:  # Pyomo's config error; the cause holds the reason
+            raise MethodRefusedError(f"method '{self.method}': {exc.__context__ or exc}.") from None
         self.accepts(structure)
         model = structure.model
         name = unique_component_name(model, BLOCK_PREFIX + self.method)
@@ -140,11 +145,21 @@ class BilevelTransformation(Transformation):
 
 
 def _dual_bound(value):
-    if value is None or isinstance(value, (dict, int, float)):
+    if value is None:
         return value
-    if hasattr(value, "items"):  # ComponentMap
-        return dict(value.items())
+    if hasattr(value, "items"):  # dict or ComponentMap
+        return {key: _positive(bound, f"dual_bound[{getattr(key, 'name', key)}]") for key, bound in value.items()}
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return _positive(value, "dual_bound")
     raise ValueError("dual_bound must be a number or a dict {constraint or variable: bound}")
+
+
+def _positive(value, what: str = "the value") -> float:
+    """``value`` as a float if it is finite and > 0; ValueError stating the allowed range otherwise."""
+    number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
+    return number
 
 
 def declare_multiplier_bound_options(config: ConfigDict) -> ConfigDict:
@@ -162,7 +177,7 @@ def declare_multiplier_bound_options(config: ConfigDict) -> ConfigDict:
         "heuristic_factor",
         ConfigValue(
             default=10.0,
-            domain=float,
+            domain=lambda value: _positive(value, "heuristic_factor"),
             description="safety factor of the sampled-multiplier heuristic, used for multipliers "
             "with no dual_bound argument and no BigM Suffix entry",
         ),

@@ -12,12 +12,15 @@
 """
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from pyomo.common.collections import ComponentSet
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 from pyomo.core.base.suffix import Suffix
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -61,6 +64,7 @@ class HighPointRelaxation:
 
     def __init__(self, structure: BilevelStructure) -> None:
         self.columns: dict[int, int] = {}
+        self.followers = structure.followers
         variables = list(structure.leader_variables)
         for form in structure.followers:
             variables.extend(form.variables)
@@ -281,6 +285,8 @@ def multiplier_bounds(
 ) -> list[tuple[float, str]]:
     """An upper bound and its source for the multiplier of every complementarity pair."""
     form = dual.form
+    if isinstance(argument, dict):
+        _check_argument_keys(argument, hpr.followers)
     suffix = _bigm_suffix(form)
     values: list[tuple[float, str] | None] = []
     for pair in dual.pairs:
@@ -304,8 +310,28 @@ def _user_value(pair: ComplementarityPair, argument, suffix: Suffix | None) -> t
             except TypeError:
                 continue
     if suffix is not None and pair.source in suffix:
-        return float(suffix[pair.source]), "suffix"
+        value = suffix[pair.source]
+        if isinstance(value, bool) or not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
+            raise BigMError(
+                f"BigM Suffix {suffix.name} gives {pair.source.name} the bound {value!r}; a multiplier "
+                "bound must be a finite number > 0 (the largest value the multiplier may take)."
+            )
+        return float(value), "suffix"
     return None
+
+
+def _check_argument_keys(argument: dict, followers: list[FollowerForm]) -> None:
+    """BigMError naming a ``dual_bound`` key that is no follower constraint or variable (or its name)."""
+    known = ComponentSet(c for form in followers for c in (*form.constraints, *form.variables))
+    names = {c.name for c in known}
+    for key in argument:
+        if (key in names or key.rsplit(":", 1)[0] in names) if isinstance(key, str) else key in known:
+            continue
+        raise BigMError(
+            f"dual_bound has the key {getattr(key, 'name', key)!s}, which is no constraint or variable of "
+            f"follower {', '.join(f.follower.name for f in followers)}: key it by a follower "
+            "constraint or variable (or its name, e.g. 'f.c[1]') and check the spelling."
+        )
 
 
 def _bigm_suffix(form: FollowerForm) -> Suffix | None:

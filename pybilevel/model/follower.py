@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pyomo.common.collections import ComponentSet
 from pyomo.core.base.block import BlockData, declare_custom_block
-from pyomo.core.base.var import VarData
+from pyomo.core.base.var import Var, VarData
 
 __all__ = ["Follower", "FollowerData"]
 
@@ -27,17 +27,19 @@ class FollowerData(BlockData):
 
         Accepts scalar or indexed ``Var`` components and single ``VarData``.
         """
+        from pybilevel.errors import StructureError  # noqa: PLC0415
+
         for var in variables:
             if isinstance(var, VarData):
                 self._external_variables.add(var)
-            elif getattr(var, "ctype", None) is not None and hasattr(var, "values"):
+            elif getattr(var, "ctype", None) is Var:
                 self._external_variables.update(var.values())
             else:
-                from pybilevel.errors import StructureError
-
+                what = getattr(var, "name", None) or repr(var)[:40]
+                kind = getattr(getattr(var, "ctype", None), "__name__", None) or type(var).__name__
                 raise StructureError(
-                    f"{self.name}.add_variables() takes Pyomo Var components, got "
-                    f"{type(var).__name__!s}; pass e.g. m.z or m.z[1]."
+                    f"{self.name}.add_variables() takes Pyomo Var components, got {what} "
+                    f"({kind}); pass e.g. m.z or m.z[1]."
                 )
 
     @property

@@ -12,6 +12,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import StructureError
+from pybilevel.model.components import check_components, check_model_argument
 from pybilevel.model.convexity import classify_follower, is_positive_semidefinite
 from pybilevel.model.follower import FollowerData
 from pybilevel.model.follower_form import (
@@ -121,12 +122,14 @@ class ComponentOwner:
 
 def analyze(model: BlockData) -> BilevelStructure:
     """Check the bilevel structure of ``model`` and compile every follower."""
+    model = check_model_argument(model)
     followers = find_followers(model)
     if not followers:
         raise StructureError(
             f"model {model.name} has no follower: declare the lower level as "
             "m.f = pybilevel.Follower() and put its variables, constraints and objective on it."
         )
+    check_components(model, followers)
     owner = _follower_variables(followers)
     forms = []
     for follower in followers:

@@ -258,6 +258,8 @@ def _solve_with_ipopt(model: BlockData, time_limit: float | None, warm_start: tu
 
 
 def _status(condition: TerminationCondition, has_solution: bool) -> str:
+    if condition == TerminationCondition.interrupted:  # SCIP caught Ctrl-C itself and stopped
+        raise KeyboardInterrupt("the solver was interrupted (Ctrl-C)")
     if condition == TerminationCondition.convergenceCriteriaSatisfied:
         return "optimal"
     if condition == TerminationCondition.provenInfeasible:
