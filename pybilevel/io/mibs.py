@@ -61,7 +61,7 @@ from pybilevel.io.mps_check import check_mps, read_text_lines
 from pybilevel.model.follower import Follower
 from pybilevel.model.structure import BilevelStructure, analyze
 
-__all__ = ["MibsInstance", "read_mibs", "read_instance", "write_mibs", "instance_of"]
+__all__ = ["MibsInstance", "read_mibs", "read_instance", "to_pyomo", "write_mibs", "instance_of"]
 
 GENERAL, INTERDICTION = "general", "interdiction"
 _AUX_KEYS = {"N": int, "M": int, "LC": int, "LR": int, "LO": float, "OS": float, "IC": float, "IB": float}
@@ -116,19 +116,14 @@ def _read_mps(path: Path) -> MibsInstance:
     if list(lp.col_names_) != scan.columns or list(lp.row_names_) != scan.rows:
         raise DataError(
             f"{path}: HiGHS read {lp.num_col_} columns and {lp.num_row_} rows, the line scan "
-            f"{len(scan.columns)} and {len(scan.rows)}; the file is not plain MPS as MibS writes it"
+            f"{len(scan.columns)} and {len(scan.rows)}, or other names; the file is not plain MPS as MibS reads it"
         )
-    csc = sp.csc_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_),
-                        shape=(lp.num_row_, lp.num_col_))
-    if lp.a_matrix_.format_ == highspy.MatrixFormat.kRowwise:
-        csc = sp.csr_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_),
-                            shape=(lp.num_row_, lp.num_col_)).tocsc()
     integrality = list(lp.integrality_)
     return MibsInstance(
         name=lp.model_name_ or path.stem,
         columns=scan.columns,
         rows=scan.rows,
-        A=csc.tocsr(),
+        A=_matrix(lp),
         col_lower=np.array(lp.col_lower_, dtype=float),
         col_upper=np.array(lp.col_upper_, dtype=float),
         integer=np.array([bool(integrality) and integrality[j] != highspy.HighsVarType.kContinuous
@@ -139,6 +134,13 @@ def _read_mps(path: Path) -> MibsInstance:
         offset=float(lp.offset_),
         sense=-1 if lp.sense_ == highspy.ObjSense.kMaximize else 1,
     )
+
+
+def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
+    """HiGHS's constraint matrix (stored by columns or by rows) as CSR, rows x columns."""
+    a = lp.a_matrix_
+    kind = sp.csr_matrix if a.format_ == highspy.MatrixFormat.kRowwise else sp.csc_matrix
+    return kind((a.value_, a.index_, a.start_), shape=(lp.num_row_, lp.num_col_), dtype=float).tocsr()
 
 
 def _highs_lp(path: Path) -> highspy.HighsLp:
