@@ -27,11 +27,12 @@ import pytest
 from pyomo.repn.standard_repn import generate_standard_repn
 
 import pybilevel as bl
-from integer_oracle import IntegerBilevel, random_integer_bilevel, to_pyomo
+from integer_oracle import IntegerBilevel, random_integer_bilevel
+from integer_oracle import to_pyomo as oracle_to_pyomo
 from problem_library import PROBLEMS
 from pybilevel.errors import DataError, MethodRefusedError, StructureError
 from pybilevel.io import mibs
-from pybilevel.io.mibs import read_instance, read_mibs, write_mibs
+from pybilevel.io.mibs import read_instance, read_mibs, to_pyomo, write_mibs
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bilevel_instances"
 TOL = 1e-6
@@ -241,8 +242,8 @@ def test_maximising_leader_is_written_as_minimising_its_negative(tmp_path):
 def test_integer_model_round_trip_by_value_function(seed, tmp_path):
     """Random integer bilevel problems (mixed follower): value_function on the files = enumeration."""
     problem, (reference, _, _) = random_integer_bilevel(seed, mixed=True)
-    original = bl.solve(to_pyomo(problem), method="value_function")
-    res = bl.solve(_write_read(to_pyomo(problem), tmp_path), method="value_function")
+    original = bl.solve(oracle_to_pyomo(problem), method="value_function")
+    res = bl.solve(_write_read(oracle_to_pyomo(problem), tmp_path), method="value_function")
     assert original.ok and res.ok
     assert abs(original.leader_objective - reference) <= TOL and abs(res.leader_objective - reference) <= TOL
 
@@ -392,3 +393,61 @@ def test_no_warning_on_reading(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_mibs(*_pair(tmp_path))
+
+
+RANGED = """NAME          ranged
+OBJSENSE
+    MAX
+ROWS
+ N  obj
+ E  e1
+ L  r1
+ G  g1
+COLUMNS
+    x         obj       1              e1        1
+    x         r1        1
+    y         obj       2              e1        1
+    y         g1        1
+    z         r1        1              g1        1
+RHS
+    rhs       obj       -4
+    rhs       e1        3              r1        5
+    rhs       g1        1
+RANGES
+    rng       r1        2              e1        -1
+    rng       g1        4
+BOUNDS
+ MI BND       x
+ UP BND       x         2
+ FR BND       z
+ LO BND       y         -1
+ENDATA
+"""
+
+
+def test_ranges_bounds_and_objsense_as_the_mps_standard_says(tmp_path):
+    """By the MPS rules: E with range -1 -> [2, 3]; L 5 with range 2 -> [3, 5]; G 1 with range 4 -> [1, 5];
+    the objective row's RHS -4 is a constant +4; MI/FR/LO bounds; OBJSENSE MAX."""
+    m = read_mibs(*_pair(tmp_path, mps=RANGED, aux="N 1\nM 1\nLC 2\nLR 2\nLO 1\nOS -1\n"))
+    bounds = {c.name: (pyo.value(c.lower), pyo.value(c.upper))
+              for c in m.component_data_objects(pyo.Constraint, descend_into=True)}
+    assert bounds == {"rows[e1]": (2, 3), "rows[r1]": (3, 5), "follower.rows[g1]": (1, 5)}
+    assert (m.x["x"].lb, m.x["x"].ub, m.x["y"].lb, m.x["y"].ub) == (None, 2, -1, None)
+    assert (m.follower.y["z"].lb, m.follower.y["z"].ub) == (None, None)
+    assert m.objective.sense == pyo.maximize and generate_standard_repn(m.objective.expr).constant == 4
+    assert m.follower.objective.sense == pyo.maximize
+
+
+def test_names_with_spaces_and_clashes_are_made_unique(tmp_path):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(["a b", "c"], bounds=(0, 3), within=pyo.Integers)
+    m.f = bl.Follower()
+    m.f.x = pyo.Var(["a b"], bounds=(0, 2))
+    m.f.c = pyo.Constraint(expr=m.f.x["a b"] + m.x["c"] <= 4)
+    m.f.o = pyo.Objective(expr=m.f.x["a b"], sense=pyo.maximize)
+    m.Obj = pyo.Constraint(expr=m.x["a b"] + m.f.x["a b"] >= 1)  # "Obj" is the objective row's name
+    m.obj = pyo.Objective(expr=m.x["c"] - m.f.x["a b"] + m.x["a b"])
+    write_mibs(m, tmp_path / "m.mps", tmp_path / "m.aux")
+    instance = read_instance(tmp_path / "m.mps", tmp_path / "m.aux")
+    assert sorted(instance.columns) == ["c", "f.x[a_b]", "x[a_b]"] and sorted(instance.rows) == ["Obj_1", "c"]
+    assert bl.solve(to_pyomo(instance)).leader_objective == pytest.approx(bl.solve(m).leader_objective, abs=TOL)

@@ -120,7 +120,7 @@ def _read_mps(path: Path) -> MibsInstance:
         )
     integrality = list(lp.integrality_)
     return MibsInstance(
-        name=lp.model_name_ or path.stem,
+        name=scan.name or path.stem,
         columns=scan.columns,
         rows=scan.rows,
         A=_matrix(lp),
@@ -225,7 +225,8 @@ def _read_aux(path: Path, instance: MibsInstance) -> None:
     instance.follower_cost = np.array(entries.numbers("LO"), dtype=float)
     if entries.single("IB") is None:
         instance.follower_columns = _indices(tokens, entries, "LC", 0, len(instance.columns), "MPS column")
-        instance.follower_rows = _indices(tokens, entries, "LR", 0, len(instance.rows), "MPS row (objective row not counted)")
+        instance.follower_rows = _indices(tokens, entries, "LR", 0, len(instance.rows),
+                                          "MPS row, the objective row not counted")
     else:
         _interdiction_indices(tokens, entries, instance)
 
@@ -271,8 +272,10 @@ def _interdiction_indices(tokens: _AuxTokens, entries: _AuxEntries, instance: Mi
     if n_aux != n:
         raise tokens.error(n_line, f"N {n_aux}, but in the interdiction layout every one of the {n} MPS "
                            "columns is a follower column")
-    instance.follower_columns = _indices(tokens, entries, "LC", n, n, "the follower's columns come after the n leader columns")
-    rows = _indices(tokens, entries, "LR", 1, m + n, "the budget row is row 0, then the MPS rows, then one interdiction row per column")
+    instance.follower_columns = _indices(tokens, entries, "LC", n, n,
+                                         "the follower's columns come after the n leader columns")
+    rows = _indices(tokens, entries, "LR", 1, m + n,
+                    "the budget row is row 0, then the MPS rows, then one interdiction row per column")
     if len(rows) != m + n:
         m_line, _ = entries.single("M")
         raise tokens.error(m_line, f"M {len(rows)}, but the interdiction layout's follower rows are the {m} MPS "
@@ -383,8 +386,9 @@ def write_mibs(
 
     ``layout="auto"`` writes the interdiction layout when the model has exactly that form (binary
     leader x_j, one budget row, follower rows y_j + u_j x_j <= u_j, a leader objective linear in
-    the follower's variables only, written as minus the MPS objective), else the general layout; ``"general"`` or ``"interdiction"`` force one
-    (the latter refuses a model outside the form, saying which part). Nonlinear or quadratic parts
+    the follower's variables only, written as minus the MPS objective), else the general layout;
+    ``"general"`` or ``"interdiction"`` force one (the latter refuses a model outside the form,
+    saying which part). Nonlinear or quadratic parts
     are refused (:class:`MethodRefusedError`), as is a model with several followers
     (:class:`StructureError`). Both files are written to temporary files in their folders first and
     then renamed, so they are written whole or not at all.
@@ -499,13 +503,15 @@ def _interdiction_instance(structure: BilevelStructure) -> tuple[MibsInstance | 
     budget = structure.leader_constraints[0]
     budget_repn = _repn(budget.body)
     if budget.has_lb() or not budget.has_ub() or any(id(v) in y_index for v in budget_repn.linear_vars):
-        return None, f"leader constraint {budget.name} is not a budget row 'sum cost_j x_j <= budget' in leader variables"
+        return None, (f"leader constraint {budget.name} is not a budget row 'sum cost_j x_j <= budget' in "
+                      "leader variables")
     pairs, other_rows = _interdiction_pairs(form, y_index)
     if isinstance(pairs, str):
         return None, pairs
     leader_ids = {id(v) for v in structure.leader_variables}
     if {id(x) for x in pairs.values()} != leader_ids or len(pairs) != len(form.variables):
-        return None, "every leader variable must interdict exactly one follower variable and each follower variable be interdicted"
+        return None, ("every leader variable must interdict exactly one follower variable and each follower "
+                      "variable be interdicted")
     cost, offset = _objective_in(structure.leader_objective, y_index, len(form.variables))
     if any(id(v) not in y_index for v in _repn(structure.leader_objective.expr).linear_vars):
         return None, f"the leader objective {structure.leader_objective.name} has leader-variable terms"

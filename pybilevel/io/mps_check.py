@@ -36,6 +36,7 @@ _SENSES = ("MIN", "MAX", "MINIMIZE", "MAXIMIZE", "MINIMISE", "MAXIMISE")
 class MpsScan:
     """What the scan saw: the objective row's name and the other rows and the columns, in file order."""
 
+    name: str = ""
     objective: str | None = None
     rows: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -121,6 +122,8 @@ class _Scanner:
             raise self.error(f"section {key} before section {missing[0]}")
         self.seen.add(key)
         self.section = key
+        if key == "NAME" and len(tokens) > 1:
+            self.scan.name = tokens[1]
         if key == "OBJSENSE" and len(tokens) > 1:
             self._objsense(tokens[1:])
         return key == "ENDATA"
