@@ -2,10 +2,10 @@
 
 The 25 instances of ``shared/data/bilevel_instances`` (copied from MibS's data folder; optima from
 BOBILib) are read and solved with ``method="auto"`` (it chooses value_function for these integer
-followers). Measured on a shared 2-core machine: read < 0.02 s each; solve 0.02-1.2 s for the
-general instances and the 2AP05 assignment-interdiction instances, 4.9-7.8 s for each K5010W*
-knapsack-interdiction instance (about 75 s for all 25); none above 10 s, so all stay here
-(``make bobilib`` runs the same set as a benchmark).
+followers). Measured on a shared 2-core machine under load (three runs): read < 0.02 s each;
+solve 0.02-1.2 s for the general instances and the 2AP05 assignment-interdiction instances,
+3.4-7.8 s for each K5010W* knapsack-interdiction instance (55-75 s for all 25); none above 10 s,
+so all stay here (``make bobilib`` runs the same set as a benchmark).
 
 One reference disagrees with MibS's own reading of its file: ``knapsack`` (OS -1: the follower
 maximises) has optimum 2 by enumeration of every leader decision; BOBILib's 0 is the optimum when
