@@ -29,6 +29,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 import pybilevel as bl
 from integer_oracle import IntegerBilevel, random_integer_bilevel
 from integer_oracle import to_pyomo as oracle_to_pyomo
+from interdiction_instances import knapsack_brute_force, knapsack_instance, knapsack_model
 from problem_library import PROBLEMS
 from pybilevel.errors import DataError, MethodRefusedError, StructureError
 from pybilevel.io import mibs
@@ -246,6 +247,19 @@ def test_integer_model_round_trip_by_value_function(seed, tmp_path):
     res = bl.solve(_write_read(oracle_to_pyomo(problem), tmp_path), method="value_function")
     assert original.ok and res.ok
     assert abs(original.leader_objective - reference) <= TOL and abs(res.leader_objective - reference) <= TOL
+
+
+def test_hand_built_interdiction_model_is_written_in_the_interdiction_layout(tmp_path):
+    """Knapsack interdiction with an LP follower (tests/interdiction_instances.py): the files hold the
+    follower's problem, IC and IB; method 'interdiction' on them gives the brute-force optimum."""
+    instance = knapsack_instance(8, seed=3)
+    reference, _ = knapsack_brute_force(instance)
+    assert write_mibs(knapsack_model(instance), tmp_path / "k.mps", tmp_path / "k.aux") == "interdiction"
+    read = read_instance(tmp_path / "k.mps", tmp_path / "k.aux")
+    assert np.array_equal(read.interdiction_cost, instance.cost) and read.budget == instance.budget
+    assert (len(read.columns), len(read.rows)) == (8, 1)  # the y columns and the capacity row only
+    res = bl.solve(to_pyomo(read), method="interdiction")
+    assert res.ok and abs(res.leader_objective - reference) <= TOL
 
 
 def test_layout_interdiction_forced_on_a_general_model_is_refused(tmp_path):
