@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 PAO_PY := benchmarks/.venv-pao/bin/python
 BENCH_ARGS ?=
 
-.PHONY: run test venv library bench bench-quick clean $(MODELS)
+.PHONY: run test venv library bobilib bench bench-quick clean $(MODELS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP)
 library: $(STAMP)
 	$(PY) benchmarks/library_table.py
 	$(PY) benchmarks/library_table.py --nlp
+
+# MibS/BOBILib instances (MPS + AUX) from ../shared/data/bilevel_instances against BOBILib's optima, see docs/mibs.md.
+bobilib: $(STAMP)
+	$(PY) benchmarks/bobilib.py $(BENCH_ARGS)
 
 # Benchmarks against PAO (not part of run/test): tables and plot in benchmarks/results/, see docs/performance.md.
 $(BENCH_STAMP): $(STAMP)
