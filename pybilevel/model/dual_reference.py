@@ -24,7 +24,6 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.model.convexity import FollowerClass
-from pybilevel.model.follower import FollowerData
 
 if TYPE_CHECKING:
     from pybilevel.model.follower_form import FollowerForm
@@ -67,7 +66,8 @@ def dual(constraint) -> VarData | dict:
 
     ``bl.dual(m.f.balance[n])`` gives one placeholder; ``bl.dual(m.f.balance)`` (an indexed
     constraint) gives ``{index: placeholder}``. Asking twice for the same constraint gives the same
-    placeholder. Its value after a solve is ``res.follower_duals[follower][constraint name]``.
+    placeholder. The constraint is checked when the model is analysed (it must be a row of an
+    LP / convex-QP follower). Its value after a solve is ``res.follower_duals[follower][constraint name]``.
     """
     if isinstance(constraint, Constraint) and constraint.is_indexed():
         return {index: dual(con) for index, con in constraint.items()}
@@ -75,11 +75,6 @@ def dual(constraint) -> VarData | dict:
         raise StructureError(
             f"bl.dual() takes a follower constraint, got {type(constraint).__name__} "
             f"{getattr(constraint, 'name', constraint)!s}; pass e.g. m.f.balance[n]."
-        )
-    if _follower_of(constraint) is None:
-        raise StructureError(
-            f"bl.dual({constraint.name}): {constraint.name} is not a follower's constraint (it is on "
-            "no Follower block); only follower constraints have duals the leader can use."
         )
     block = _hidden_block(constraint.model())
     for index, known in enumerate(block.constraints, start=1):
@@ -89,11 +84,12 @@ def dual(constraint) -> VarData | dict:
     return block.dual[len(block.constraints)]
 
 
-def _follower_of(constraint: ConstraintData) -> FollowerData | None:
+def _on_a_follower(constraint: ConstraintData, forms: list[FollowerForm]) -> bool:
+    followers = {id(form.follower) for form in forms}
     parent = constraint.parent_block()
-    while parent is not None and not isinstance(parent, FollowerData):
+    while parent is not None and id(parent) not in followers:
         parent = parent.parent_block()
-    return parent
+    return parent is not None
 
 
 def _hidden_block(model: BlockData) -> BlockData:
@@ -134,6 +130,11 @@ def resolve_dual_references(model: BlockData, used: list[VarData], forms: list[F
         if id(var) not in placeholders:
             continue
         _, con = placeholders[id(var)]
+        if not _on_a_follower(con, forms):
+            raise StructureError(
+                f"bl.dual({con.name}): {con.name} is not a follower's constraint (it is on no active "
+                "Follower block); only follower constraints have duals the leader can use."
+            )
         if id(con) not in rows:
             raise StructureError(
                 f"bl.dual({con.name}): {con.name} is not an active follower constraint with follower "
