@@ -6,7 +6,7 @@ the reformulation used), so it is an independent check of the whole pipeline.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyomo.core.base.var import VarData
 from pyomo.environ import value
@@ -16,6 +16,7 @@ from pybilevel.certify.constraint_qualification import (
     nonlinear_inequalities,
     slater_margin,
 )
+from pybilevel.certify.dual_check import DualCheck, check_dual_references
 from pybilevel.certify.optimal_set import (
     CERTIFY_TIME_LIMIT,
     fixed_at_current_values,
@@ -45,6 +46,7 @@ class FollowerCertificate:
     passed: bool
     message: str
     slater_margin: float | None = None  # convex-NLP followers: see pybilevel.certify.constraint_qualification
+    duals: list[DualCheck] = field(default_factory=list)  # bl.dual placeholders: see pybilevel.certify.dual_check
 
     @property
     def pessimistic_gap(self) -> float | None:
@@ -61,7 +63,21 @@ def certify(structure: BilevelStructure, tol: float = 1e-5, reading: str = OPTIM
     one for the leader (optimistic) or the worst (pessimistic). In a game among followers each
     follower is checked with the others' responses fixed.
     """
-    return [_certify_follower(structure, form, tol, reading) for form in structure.followers]
+    certificates = [_certify_follower(structure, form, tol, reading) for form in structure.followers]
+    for certificate, form in zip(certificates, structure.followers):
+        _check_duals(certificate, check_dual_references(form, structure.dual_references, tol))
+    return certificates
+
+
+def _check_duals(certificate: FollowerCertificate, checks: list[DualCheck]) -> None:
+    """Add the checks of the follower duals the leader uses; a wrong one fails the certificate."""
+    certificate.duals = checks
+    wrong = [check.message for check in checks if not check.valid]
+    if wrong:
+        certificate.passed = False
+        certificate.message += "; " + "; ".join(wrong)
+    elif checks:
+        certificate.message += f"; {len(checks)} follower dual(s) in the leader's problem checked against HiGHS"
 
 
 def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: float, reading: str) -> FollowerCertificate:
