@@ -131,7 +131,7 @@ def firm_profit(model: pyo.ConcreteModel, result: bl.BilevelResult) -> float:
     """sum over the firm's generators of (LMP - cost) x dispatch, from the result's duals and values."""
     lmp, values = result.follower_duals["market"], result.follower["market"]
     return sum(
-        (lmp[f"market.balance[{model.bus_of[g]}]"] - model.cost[g]) * values[f"market.p[{g}]"] for g in model.FIRM
+        (lmp[model.market.balance[model.bus_of[g]].name] - model.cost[g]) * values[model.market.p[g].name] for g in model.FIRM
     )
 
 
@@ -151,25 +151,25 @@ def truthful(model: pyo.ConcreteModel) -> bl.BilevelResult:
 def congested_lines(model: pyo.ConcreteModel, result: bl.BilevelResult) -> list[str]:
     """Lines whose flow is at its limit."""
     flows = result.follower["market"]
-    return [l for l in model.LIMITED if abs(flows[f"market.flow[{l}]"]) >= CONGESTED * model.limit[l]]
+    return [l for l in model.LIMITED if abs(flows[model.market.flow[l].name]) >= CONGESTED * model.limit[l]]
 
 
 def summarize(model: pyo.ConcreteModel, result: bl.BilevelResult) -> str:
-    duals, values = result.follower_duals["market"], result.follower["market"]
+    market, duals, values = model.market, result.follower_duals["market"], result.follower["market"]
     honest = truthful(model)
 
     def lmps(res: bl.BilevelResult) -> str:
-        return ", ".join(f"{n} {res.follower_duals['market'][f'market.balance[{n}]']:.4g}" for n in model.BUSES)
+        return ", ".join(f"{n} {res.follower_duals['market'][market.balance[n].name]:.4g}" for n in model.BUSES)
 
-    offers = ", ".join(f"{g} {result.leader[f'offer[{g}]']:.4g} (cost {model.cost[g]:g})" for g in model.FIRM)
-    congested = [f"{l} ({values[f'market.flow[{l}]']:+.4g} MW, limit {model.limit[l]:g}, "
-                 f"price {duals[f'market.flow_max[{l}]'] + duals[f'market.flow_min[{l}]']:+.4g} $/MWh)"
+    offers = ", ".join(f"{g} {result.leader[model.offer[g].name]:.4g} (cost {model.cost[g]:g})" for g in model.FIRM)
+    congested = [f"{l} ({values[market.flow[l].name]:+.4g} MW, limit {model.limit[l]:g}, "
+                 f"shadow price {duals[market.flow_max[l].name] + duals[market.flow_min[l].name]:+.4g} $/MWh)"
                  for l in congested_lines(model, result)]
     return "\n".join([
         f"firm's profit: {firm_profit(model, result):.6g} $/h with offers {offers} [$/MWh]",
         f"firm's profit with truthful offers (offer = cost): {firm_profit(model, honest):.6g} $/h",
         f"LMPs [$/MWh]: {lmps(result)}   (truthful: {lmps(honest)})",
-        "dispatch [MW]: " + ", ".join(f"{g} {values[f'market.p[{g}]']:.4g}" for g in model.GENS),
+        "dispatch [MW]: " + ", ".join(f"{g} {values[market.p[g].name]:.4g}" for g in model.GENS),
         "congested lines: " + (", ".join(congested) if congested else "none")
         + f"   (truthful: {', '.join(congested_lines(model, honest)) or 'none'})",
     ])

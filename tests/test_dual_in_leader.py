@@ -13,7 +13,7 @@ from scipy.optimize import linprog
 import pybilevel as bl
 from pybilevel.certify.certificate import certify
 
-MULTIPLIER_METHODS = ["sos1", "kkt", "bigm", "strong_duality"]
+MULTIPLIER_METHODS = ["sos1", "kkt", "bigm", "strong_duality", "regularized"]
 
 
 def price_cap_model(maximising: bool) -> pyo.ConcreteModel:
