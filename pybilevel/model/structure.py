@@ -69,6 +69,8 @@ class BilevelStructure:
             f"{len(self.leader_variables)} variables"
             + (" (some integer)" if self.leader_has_integers else "")
             + f", {len(self.leader_constraints)} constraints"
+            + (f", {len(self.dual_references)} follower duals ({', '.join(r.name for r in self.dual_references[:3])}"
+               + (", ..." if len(self.dual_references) > 3 else "") + ")" if self.dual_references else "")
         ]
         for form in self.followers:
             others = len(self.other_followers_variables(form))
