@@ -19,6 +19,7 @@ from pybilevel.methods.registry import (
     SPECIAL_METHODS,
 )
 from pybilevel.methods.transformation import find_reformulation
+from pybilevel.model.dual_reference import dual
 from pybilevel.model.follower import Follower
 from pybilevel.model.structure import analyze
 from pybilevel.results import BilevelResult, CertificateWarning, Status
@@ -26,6 +27,7 @@ from pybilevel.solve import solve
 
 __all__ = [
     "Follower",
+    "dual",
     "solve",
     "analyze",
     "find_reformulation",

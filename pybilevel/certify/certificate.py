@@ -6,7 +6,7 @@ the reformulation used), so it is an independent check of the whole pipeline.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyomo.core.base.var import VarData
 from pyomo.environ import value
@@ -16,6 +16,7 @@ from pybilevel.certify.constraint_qualification import (
     nonlinear_inequalities,
     slater_margin,
 )
+from pybilevel.certify.dual_check import DualCheck, check_dual_references
 from pybilevel.certify.optimal_set import (
     fixed_at_current_values,
     follower_parameters,
@@ -48,6 +49,7 @@ class FollowerCertificate:
     message: str
     slater_margin: float | None = None  # convex-NLP followers: see pybilevel.certify.constraint_qualification
     complete: bool = True  # False: the time limit ran out before every check was made
+    duals: list[DualCheck] = field(default_factory=list)  # bl.dual placeholders: see pybilevel.certify.dual_check
 
     @property
     def pessimistic_gap(self) -> float | None:
@@ -67,7 +69,21 @@ def certify(
     follower is checked with the others' responses fixed. Each solve draws on ``budget``; what the
     budget did not leave time for is reported as not checked (``complete`` False, not passed).
     """
-    return [_certify_follower(structure, form, tol, reading, budget) for form in structure.followers]
+    certificates = [_certify_follower(structure, form, tol, reading, budget) for form in structure.followers]
+    for certificate, form in zip(certificates, structure.followers):
+        _check_duals(certificate, check_dual_references(form, structure.dual_references, tol))
+    return certificates
+
+
+def _check_duals(certificate: FollowerCertificate, checks: list[DualCheck]) -> None:
+    """Add the checks of the follower duals the leader uses; a wrong one fails the certificate."""
+    certificate.duals = checks
+    wrong = [check.message for check in checks if not check.valid]
+    if wrong:
+        certificate.passed = False
+        certificate.message += "; " + "; ".join(wrong)
+    elif checks:
+        certificate.message += f"; {len(checks)} follower dual(s) in the leader's problem checked against HiGHS"
 
 
 def _certify_follower(

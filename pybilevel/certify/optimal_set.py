@@ -138,8 +138,10 @@ def solve_leader_problem(
 
 
 def follower_parameters(structure: BilevelStructure, form: FollowerForm) -> list[VarData]:
-    """What the follower takes as given: the leader's variables and other followers' it sees."""
-    return structure.leader_variables + structure.other_followers_variables(form)
+    """What the follower takes as given: the leader's variables and other followers' it sees, and
+    the ``bl.dual`` placeholders at their values (they are no decision of the leader's problem)."""
+    placeholders = [ref.placeholder for ref in structure.dual_references]
+    return structure.leader_variables + structure.other_followers_variables(form) + placeholders
 
 
 def optimal_set_cut(form: FollowerForm, optimum: float, tol: float) -> tuple[Constraint, float]:

@@ -81,6 +81,7 @@ class InterdictionTransformation(BilevelTransformation):
     method = "interdiction"
     CONFIG = declare_multiplier_bound_options(BilevelTransformation.CONFIG())
     follower_classes = (FollowerClass.LP,)
+    links_dual_references = False  # the follower is replaced by its dual objective
 
     def accepts(self, structure: BilevelStructure) -> None:
         super().accepts(structure)

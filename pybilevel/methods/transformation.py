@@ -15,6 +15,7 @@ from pyomo.core.base.transformation import Transformation
 from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.methods.base import refusal_message
 from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.dual_reference import link_dual_references, refuse_dual_references
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual, build_follower_dual
 from pybilevel.model.structure import BilevelStructure, LeaderClass, analyze
@@ -117,6 +118,7 @@ class BilevelTransformation(Transformation):
                     reformulation.features.add(Feature.NONLINEAR)
                 form.objective.deactivate()
                 reformulation.deactivated.append(form.objective)
+            link_dual_references(top, structure.dual_references, reformulation.duals)
             reformulation.features |= self.leader_features(reformulation)
         except Exception:
             reformulation.remove()
@@ -128,6 +130,12 @@ class BilevelTransformation(Transformation):
         """Raise :class:`MethodRefusedError` for a follower this method cannot reformulate."""
         for form in structure.followers:
             self.accepts_follower(form)
+        if not self.links_dual_references:
+            refuse_dual_references(structure.dual_references, self.method)
+
+    #: whether the single-level model keeps the follower's multipliers, so that ``bl.dual``
+    #: placeholders can be linked to them (``dual_reference`` constraints on the top block)
+    links_dual_references = True
 
     #: follower classes this method reformulates
     follower_classes = KKT_CLASSES

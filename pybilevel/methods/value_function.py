@@ -49,6 +49,7 @@ from pybilevel.methods.base import (
 )
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.dual_reference import refuse_dual_references
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 from pybilevel.results import Status
@@ -71,6 +72,7 @@ def accepts(structure: BilevelStructure) -> None:
             f"the model has {len(structure.followers)} followers ({names}); method '{NAME}' "
             "solves one follower per model: merge them into one follower block if they form one problem."
         )
+    refuse_dual_references(structure.dual_references, NAME)
     form = structure.followers[0]
     name = form.follower.name
     refuse = f"method '{NAME}' cannot solve follower {name} ({form.follower_class}): "

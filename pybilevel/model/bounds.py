@@ -107,8 +107,8 @@ class HighPointRelaxation:
         rows, cols, vals, lower, upper = [], [], [], [], []
         for con in structure.leader_constraints:
             repn = generate_standard_repn(con.body, quadratic=False, compute_values=True)
-            if repn.nonlinear_expr is not None:
-                continue  # dropping a constraint keeps the relaxation valid
+            if repn.nonlinear_expr is not None or any(id(v) not in self.columns for v in repn.linear_vars):
+                continue  # dropping a constraint (nonlinear, or on a bl.dual placeholder) keeps the relaxation valid
             r = len(lower)
             for var, coef in zip(repn.linear_vars, repn.linear_coefs):
                 rows.append(r), cols.append(self.columns[id(var)]), vals.append(coef)

@@ -1,7 +1,7 @@
 """Structure check: find the followers, split leader from follower variables, classify each level."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyomo.common.collections import ComponentSet
 from pyomo.core.base.block import Block, BlockData
@@ -14,6 +14,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from pybilevel.errors import StructureError
 from pybilevel.model.components import check_components, check_model_argument
 from pybilevel.model.convexity import classify_follower, is_positive_semidefinite
+from pybilevel.model.dual_reference import DualReference, resolve_dual_references, split_placeholders
 from pybilevel.model.follower import FollowerData
 from pybilevel.model.follower_form import (
     FollowerForm,
@@ -44,6 +45,8 @@ class BilevelStructure:
     leader_objective_convex: bool
     leader_has_integers: bool
     followers: list[FollowerForm]
+    #: follower duals the leader uses (``bl.dual(con)``): neither leader nor follower decisions
+    dual_references: list[DualReference] = field(default_factory=list)
 
     def other_followers_variables(self, form: FollowerForm) -> list[VarData]:
         """Variables of other followers that ``form`` sees: parameters of its problem (a game)."""
@@ -67,6 +70,8 @@ class BilevelStructure:
             f"{len(self.leader_variables)} variables"
             + (" (some integer)" if self.leader_has_integers else "")
             + f", {len(self.leader_constraints)} constraints"
+            + (f", {len(self.dual_references)} follower duals ({', '.join(r.name for r in self.dual_references[:3])}"
+               + (", ..." if len(self.dual_references) > 3 else "") + ")" if self.dual_references else "")
         ]
         for form in self.followers:
             others = len(self.other_followers_variables(form))
@@ -145,6 +150,7 @@ def analyze(model: BlockData) -> BilevelStructure:
     leader_constraints += [con for form in forms for con in form.leader_only_constraints]
     follower_vars = ComponentSet(owner)
     leader_variables = _leader_variables(leader_objective, leader_constraints, forms, follower_vars)
+    leader_variables, placeholders = split_placeholders(model, leader_variables)
     leader_class, convex = _classify_leader(leader_objective, leader_constraints)
     return BilevelStructure(
         model=model,
@@ -155,6 +161,7 @@ def analyze(model: BlockData) -> BilevelStructure:
         leader_objective_convex=convex,
         leader_has_integers=any(not v.is_continuous() for v in leader_variables),
         followers=forms,
+        dual_references=resolve_dual_references(model, placeholders, forms),
     )
 
 

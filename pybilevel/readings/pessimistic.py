@@ -55,6 +55,11 @@ def check_pessimistic(structure: BilevelStructure) -> None:
             "the pessimistic reading of a game among followers is not supported: the worst "
             "equilibrium is not the worst optimum of each follower; solve the optimistic reading."
         )
+    if structure.dual_references:
+        raise MethodRefusedError(
+            f"the pessimistic reading with {structure.dual_references[0].name} in the leader's problem is not "
+            "supported: the rewritten follower's duals are not the follower's; solve the optimistic reading."
+        )
     follower_vars = ComponentSet(v for form in structure.followers for v in form.variables)
     for form in structure.followers:
         if form.follower_class not in (FollowerClass.LP, FollowerClass.QP):

@@ -1,0 +1,175 @@
+"""Strategic bidding: one firm chooses the price offers of its generators; a DC optimal power flow
+clears the market and pays each bus its locational marginal price (LMP).
+
+leader:   max_{o}       sum_{g in firm} (lambda_{n(g)} - cost_g) p_g          (the firm's profit)
+          s.t.          cost_g <= o_g <= offer_cap_g                            (g in firm)
+follower: min_{p,f,th}  sum_{g in firm} o_g p_g + sum_{g not in firm} cost_g p_g   (offers as costs)
+          s.t.          balance_n:  sum_{g at n} p_g - sum_{l out of n} f_l + sum_{l into n} f_l = load_n
+                        flow_l:     f_l = (th_from - th_to) / reactance_l     th_reference = 0
+                        capacity_g: p_g <= capacity_g,   p_g >= 0
+                        flow_max_l: f_l <= limit_l,  flow_min_l: f_l >= -limit_l   (lines with a limit)
+
+lambda_n = bl.dual(balance[n]) is the LMP: d(dispatch cost)/d(load_n) (docs/conventions.md).
+The profit lambda * p is bilinear: ``METHOD = "sos1"`` gives it to SCIP (global, no big-M).
+
+``build(data, linearised=True)`` writes the same profit linearly (Ruiz & Conejo 2009, "Pool
+strategy of a producer with endogenous formation of locational marginal prices", IEEE Trans.
+Power Syst. 24(4)): the firm's generators' stationarity o_g - lambda_{n(g)} - nu_g - r_g = 0 with
+complementarity gives lambda p = o p - nu capacity, and strong duality of the LP follower gives
+sum_{firm} o p, so that
+
+    profit = sum_n lambda_n load_n + sum_{g not in firm} nu_g capacity_g
+             + sum_l limit_l (dual(flow_max_l) - dual(flow_min_l)) - sum_g cost_g p_g
+
+(nu_g = dual(capacity_g) <= 0): exact at every KKT point of the follower, and linear, so
+``method="bigm"`` makes the whole problem one MILP for HiGHS (big-M values as reported).
+
+Data (data/strategic_bidding/: the PJM 5-bus case of F. Li and R. Bo, "Small test systems for
+power system economic studies", IEEE PES General Meeting 2010, as in MATPOWER's case5.m; see
+data/strategic_bidding/README.md):
+  buses.csv       bus, load (MW), reference (1 for the angle reference bus, else 0)
+  lines.csv       line, from_bus, to_bus, reactance (p.u., > 0), limit (MW; 0: no limit)
+  generators.csv  generator, bus, cost ($/MWh), capacity (MW)
+  firm.csv        generator (the strategic firm's), offer_cap ($/MWh, >= its cost)
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+import pybilevel as bl
+from pybilevel.io.data_io import Table
+
+TABLES = {
+    "buses": Table(columns={"bus": str, "load": float, "reference": int}, key=("bus",)),
+    "lines": Table(
+        columns={"line": str, "from_bus": str, "to_bus": str, "reactance": float, "limit": float},
+        key=("line",), references={"from_bus": "buses.bus", "to_bus": "buses.bus"},
+    ),
+    "generators": Table(
+        columns={"generator": str, "bus": str, "cost": float, "capacity": float},
+        key=("generator",), references={"bus": "buses.bus"},
+    ),
+    "firm": Table(columns={"generator": str, "offer_cap": float}, key=("generator",),
+                  references={"generator": "generators.generator"}),
+}
+METHOD = "sos1"
+#: a line at this fraction of its limit or more is reported as congested
+CONGESTED = 1 - 1e-6
+
+
+def build(data: dict[str, pd.DataFrame], linearised: bool = False) -> pyo.ConcreteModel:
+    """The bilevel model; ``linearised``: the profit written linearly (module docstring)."""
+    buses, lines = data["buses"].set_index("bus"), data["lines"].set_index("line")
+    gens, firm = data["generators"].set_index("generator"), data["firm"].set_index("generator")
+    _check(buses, lines, gens, firm)
+    m = pyo.ConcreteModel(name="strategic_bidding")
+    m.BUSES, m.LINES, m.GENS = (pyo.Set(initialize=list(t.index)) for t in (buses, lines, gens))
+    m.FIRM = pyo.Set(initialize=list(firm.index))
+    m.LIMITED = pyo.Set(initialize=[l for l in lines.index if lines.at[l, "limit"] > 0])
+    cost, capacity = gens["cost"].to_dict(), gens["capacity"].to_dict()
+    m.cost = pyo.Param(m.GENS, initialize=cost)
+    m.bus_of = pyo.Param(m.GENS, initialize=gens["bus"].to_dict(), within=pyo.Any)
+    m.limit = pyo.Param(m.LIMITED, initialize=lambda _, l: float(lines.at[l, "limit"]))
+    m.offer = pyo.Var(m.FIRM, bounds=lambda _, g: (cost[g], float(firm.at[g, "offer_cap"])))
+
+    m.market = bl.Follower()
+    k = m.market
+    k.p = pyo.Var(m.GENS, bounds=(0, None))
+    k.flow = pyo.Var(m.LINES)
+    k.angle = pyo.Var(m.BUSES)
+    for n in buses.index[buses["reference"] == 1]:
+        k.angle[n].setlb(0.0), k.angle[n].setub(0.0)
+    k.balance = pyo.Constraint(m.BUSES, rule=lambda b, n: (
+        sum(b.p[g] for g in m.GENS if gens.at[g, "bus"] == n)
+        - sum(b.flow[l] for l in m.LINES if lines.at[l, "from_bus"] == n)
+        + sum(b.flow[l] for l in m.LINES if lines.at[l, "to_bus"] == n)
+        == float(buses.at[n, "load"])
+    ))
+    k.flow_law = pyo.Constraint(m.LINES, rule=lambda b, l: (
+        lines.at[l, "reactance"] * b.flow[l] - b.angle[lines.at[l, "from_bus"]] + b.angle[lines.at[l, "to_bus"]] == 0
+    ))
+    k.capacity = pyo.Constraint(m.GENS, rule=lambda b, g: b.p[g] <= capacity[g])
+    k.flow_max = pyo.Constraint(m.LIMITED, rule=lambda b, l: b.flow[l] <= lines.at[l, "limit"])
+    k.flow_min = pyo.Constraint(m.LIMITED, rule=lambda b, l: b.flow[l] >= -lines.at[l, "limit"])
+    k.obj = pyo.Objective(expr=sum((m.offer[g] if g in m.FIRM else cost[g]) * k.p[g] for g in m.GENS))
+
+    price = bl.dual(k.balance)
+    if linearised:
+        nu, up, down = bl.dual(k.capacity), bl.dual(k.flow_max), bl.dual(k.flow_min)
+        profit = (
+            sum(price[n] * float(buses.at[n, "load"]) for n in m.BUSES)
+            + sum(nu[g] * capacity[g] for g in m.GENS if g not in m.FIRM)
+            + sum(float(lines.at[l, "limit"]) * (up[l] - down[l]) for l in m.LIMITED)
+            - sum(cost[g] * k.p[g] for g in m.GENS)
+        )
+    else:
+        profit = sum((price[gens.at[g, "bus"]] - cost[g]) * k.p[g] for g in m.FIRM)
+    m.obj = pyo.Objective(expr=profit, sense=pyo.maximize)
+    return m
+
+
+def _check(buses: pd.DataFrame, lines: pd.DataFrame, gens: pd.DataFrame, firm: pd.DataFrame) -> None:
+    references = list(buses.index[buses["reference"] == 1])
+    if len(references) != 1 or not buses["reference"].isin([0, 1]).all():
+        raise bl.DataError(f"buses.csv, column reference: exactly one bus must be 1 (the others 0); found {len(references)}.")
+    for table, frame, positive in (("lines", lines, "reactance"), ("generators", gens, "capacity")):
+        for line, (name, value) in enumerate(frame[positive].items(), start=2):
+            if value <= 0:
+                raise bl.DataError(f"{table}.csv, line {line}, column {positive}: {value:g} for {name}; it must be positive.")
+    for line, (name, value) in enumerate(lines["limit"].items(), start=2):
+        if value < 0:
+            raise bl.DataError(f"lines.csv, line {line}, column limit: {value:g} for {name}; use 0 for no limit.")
+    for line, (name, cap) in enumerate(firm["offer_cap"].items(), start=2):
+        if cap < gens.at[name, "cost"]:
+            raise bl.DataError(f"firm.csv, line {line}, column offer_cap: {cap:g} for {name} is below its cost {gens.at[name, 'cost']:g}.")
+    if float(buses["load"].sum()) > float(gens["capacity"].sum()):
+        raise bl.DataError("buses.csv, column load: total load exceeds total generator capacity; no dispatch exists.")
+
+
+def firm_profit(model: pyo.ConcreteModel, result: bl.BilevelResult) -> float:
+    """sum over the firm's generators of (LMP - cost) x dispatch, from the result's duals and values."""
+    lmp, values = result.follower_duals["market"], result.follower["market"]
+    return sum(
+        (lmp[model.market.balance[model.bus_of[g]].name] - model.cost[g]) * values[model.market.p[g].name] for g in model.FIRM
+    )
+
+
+def truthful(model: pyo.ConcreteModel) -> bl.BilevelResult:
+    """The market cleared with the firm offering its costs (the offers fixed, then restored)."""
+    saved = {g: model.offer[g].value for g in model.FIRM}
+    for g in model.FIRM:
+        model.offer[g].fix(model.cost[g])
+    try:
+        return bl.solve(model, method=METHOD)
+    finally:
+        for g in model.FIRM:
+            model.offer[g].unfix()
+            model.offer[g].set_value(saved[g])
+
+
+def congested_lines(model: pyo.ConcreteModel, result: bl.BilevelResult) -> list[str]:
+    """Lines whose flow is at its limit."""
+    flows = result.follower["market"]
+    return [l for l in model.LIMITED if abs(flows[model.market.flow[l].name]) >= CONGESTED * model.limit[l]]
+
+
+def summarize(model: pyo.ConcreteModel, result: bl.BilevelResult) -> str:
+    market, duals, values = model.market, result.follower_duals["market"], result.follower["market"]
+    honest = truthful(model)
+
+    def lmps(res: bl.BilevelResult) -> str:
+        return ", ".join(f"{n} {res.follower_duals['market'][market.balance[n].name]:.4g}" for n in model.BUSES)
+
+    offers = ", ".join(f"{g} {result.leader[model.offer[g].name]:.4g} (cost {model.cost[g]:g})" for g in model.FIRM)
+    congested = [f"{l} ({values[market.flow[l].name]:+.4g} MW, limit {model.limit[l]:g}, "
+                 f"shadow price {duals[market.flow_max[l].name] + duals[market.flow_min[l].name]:+.4g} $/MWh)"
+                 for l in congested_lines(model, result)]
+    return "\n".join([
+        f"firm's profit: {firm_profit(model, result):.6g} $/h with offers {offers} [$/MWh]",
+        f"firm's profit with truthful offers (offer = cost): {firm_profit(model, honest):.6g} $/h",
+        f"LMPs [$/MWh]: {lmps(result)}   (truthful: {lmps(honest)})",
+        "dispatch [MW]: " + ", ".join(f"{g} {values[market.p[g].name]:.4g}" for g in model.GENS),
+        "congested lines: " + (", ".join(congested) if congested else "none")
+        + f"   (truthful: {', '.join(congested_lines(model, honest)) or 'none'})",
+    ])

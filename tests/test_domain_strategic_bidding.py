@@ -1,0 +1,182 @@
+"""Strategic bidding domain: the firm's offers against a hand-solved 3-bus case and against the
+DC-OPF solved alone by scipy's linprog (HiGHS), which is independent of pybilevel: its LMPs are
+linprog's duals of the balance rows, its dispatch linprog's, the profit computed from both.
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+import pybilevel as bl
+from domain_helpers import assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
+
+GRID_STEPS = 21
+
+
+def dc_opf(data: dict[str, pd.DataFrame], offers: dict[str, float]) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Dispatch, LMPs and line flows of the DC-OPF at the given offers (the others at cost), by linprog.
+
+    Among several least-cost dispatches, the one best for the firm (the optimistic reading) is
+    chosen by a second LP: maximise the firm's revenue at the first LP's LMPs with the cost fixed.
+    """
+    buses, lines, gens = data["buses"], data["lines"], data["generators"]
+    nb, nl, ng = len(buses), len(lines), len(gens)
+    bus = {b: i for i, b in enumerate(buses.bus)}
+    # columns: p (ng), flow (nl), angle (nb)
+    n = ng + nl + nb
+    a_eq, b_eq = [], []
+    for b in buses.itertuples():
+        row = np.zeros(n)
+        for k, g in enumerate(gens.itertuples()):
+            row[k] += g.bus == b.bus
+        for k, line in enumerate(lines.itertuples()):
+            row[ng + k] += (line.to_bus == b.bus) - (line.from_bus == b.bus)
+        a_eq.append(row), b_eq.append(b.load)
+    for k, line in enumerate(lines.itertuples()):
+        row = np.zeros(n)
+        row[ng + k], row[ng + nl + bus[line.from_bus]], row[ng + nl + bus[line.to_bus]] = line.reactance, -1.0, 1.0
+        a_eq.append(row), b_eq.append(0.0)
+    bounds = [(0, g.capacity) for g in gens.itertuples()]
+    bounds += [(-line.limit, line.limit) if line.limit > 0 else (None, None) for line in lines.itertuples()]
+    bounds += [(0, 0) if b.reference == 1 else (None, None) for b in buses.itertuples()]
+    cost = np.zeros(n)
+    cost[:ng] = [offers.get(g.generator, g.cost) for g in gens.itertuples()]
+    first = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    assert first.status == 0
+    lmp = dict(zip(buses.bus, first.eqlin.marginals[:nb]))  # d(cost)/d(load): the LMP
+    revenue = np.zeros(n)
+    firm = set(data["firm"].generator)
+    revenue[:ng] = [-(lmp[g.bus] - g.cost) if g.generator in firm else 0.0 for g in gens.itertuples()]
+    tie = linprog(revenue, A_ub=[cost], b_ub=[first.fun],
+                  A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    x = tie.x if tie.status == 0 else first.x
+    return dict(zip(gens.generator, x[:ng])), lmp, dict(zip(lines.line, x[ng:ng + nl]))
+
+
+def profit(data, offers) -> float:
+    dispatch, lmp, _ = dc_opf(data, offers)
+    gens = data["generators"].set_index("generator")
+    return sum((lmp[gens.at[g, "bus"]] - gens.at[g, "cost"]) * dispatch[g] for g in data["firm"].generator)
+
+
+def three_bus() -> dict[str, pd.DataFrame]:
+    """Triangle of equal reactances; load 150 at bus 3; only line 1-3 limited (60 MW).
+
+    By hand: bus 1's cheap unit (10) reaches bus 3 at most 1.5 x 60 = 90 MW (2/3 of it flows on
+    1-3), so 60 MW must come from bus 3: the firm's unit (cost 15, capacity 100) or a rival at 40
+    (capacity 30). Offering o <= 40 the firm serves all 60 MW at price o: profit (o - 15) 60, at
+    most 1500 at o = 40 (the tie goes to the firm in the optimistic reading); offering above 40 it
+    serves 30 MW: at the cap 50, (50 - 15) 30 = 1050. So o = 40, LMPs 10, 25, 40, profit 1500.
+    """
+    return {
+        "buses": pd.DataFrame({"bus": ["1", "2", "3"], "load": [0.0, 0.0, 150.0], "reference": [1, 0, 0]}),
+        "lines": pd.DataFrame({"line": ["1-2", "2-3", "1-3"], "from_bus": ["1", "2", "1"], "to_bus": ["2", "3", "3"],
+                               "reactance": [0.1, 0.1, 0.1], "limit": [0.0, 0.0, 60.0]}),
+        "generators": pd.DataFrame({"generator": ["firm", "cheap", "rival"], "bus": ["3", "1", "3"],
+                                    "cost": [15.0, 10.0, 40.0], "capacity": [100.0, 200.0, 30.0]}),
+        "firm": pd.DataFrame({"generator": ["firm"], "offer_cap": [50.0]}),
+    }
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain("strategic_bidding")
+
+
+@pytest.fixture(scope="module")
+def solved(domain):
+    module, data = domain
+    model = module.build(data)
+    return module, data, model, bl.solve(model, method=module.METHOD)
+
+
+def test_three_bus_closed_form(domain):
+    module = domain[0]
+    data = three_bus()
+    model = module.build(data)
+    res = bl.solve(model, method="sos1")
+    assert res.ok
+    assert res.leader[model.offer["firm"].name] == pytest.approx(40.0, abs=1e-5)
+    assert module.firm_profit(model, res) == pytest.approx(1500.0, abs=1e-4)
+    lmp = res.follower_duals["market"]
+    assert [lmp[model.market.balance[b].name] for b in "123"] == pytest.approx([10.0, 25.0, 40.0], abs=1e-5)
+    assert module.congested_lines(model, res) == ["1-3"]
+    assert profit(data, {"firm": 50.0}) == pytest.approx(1050.0, abs=1e-6)  # the cap, by linprog
+
+
+def test_profit_recomputed_by_linprog(solved):
+    module, data, model, res = solved
+    assert res.ok
+    offers = {g: res.leader[f"offer[{g}]"] for g in model.FIRM}
+    dispatch, lmp, _ = dc_opf(data, offers)
+    assert module.firm_profit(model, res) == pytest.approx(res.leader_objective, rel=1e-12)
+    assert profit(data, offers) == pytest.approx(res.leader_objective, abs=1e-6)
+    for bus, price in lmp.items():
+        assert res.follower_duals["market"][f"market.balance[{bus}]"] == pytest.approx(price, abs=1e-6)
+
+
+def test_no_grid_offer_beats_the_bilevel_offers(solved):
+    """Each grid point is one DC-OPF LP. The profit jumps where the dispatch order changes, so there
+    is no Lipschitz slack to grant: the optimistic bilevel optimum must be at least every grid value."""
+    _, data, model, res = solved
+    firm = data["firm"].set_index("generator")
+    costs = data["generators"].set_index("generator")["cost"]
+    axes = [np.linspace(costs[g], firm.at[g, "offer_cap"], GRID_STEPS) for g in firm.index]
+    best = max(profit(data, dict(zip(firm.index, point))) for point in itertools.product(*axes))
+    assert best <= res.leader_objective + 1e-6 * abs(res.leader_objective)
+    assert best >= res.leader_objective - 1e-6 * abs(res.leader_objective)  # the optimum offers lie on the grid here
+
+
+def test_truthful_offers_earn_less(solved):
+    module, data, model, res = solved
+    honest = module.truthful(model)
+    costs = data["generators"].set_index("generator")["cost"]
+    assert module.firm_profit(model, honest) == pytest.approx(profit(data, {g: costs[g] for g in model.FIRM}), abs=1e-6)
+    assert module.firm_profit(model, honest) < res.leader_objective
+    assert [model.offer[g].fixed for g in model.FIRM] == [False] * len(model.FIRM)
+
+
+def test_linearised_profit_is_a_milp_for_highs(solved):
+    module, data, _, res = solved
+    model = module.build(data, linearised=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bl.CertificateWarning)
+        linear = bl.solve(model, method="bigm")
+    assert linear.ok and linear.solver == "highs"
+    assert linear.leader_objective == pytest.approx(res.leader_objective, rel=1e-9)
+    assert module.firm_profit(model, linear) == pytest.approx(linear.leader_objective, rel=1e-9)
+    offers = {g: linear.leader[f"offer[{g}]"] for g in model.FIRM}
+    assert profit(data, offers) == pytest.approx(linear.leader_objective, abs=1e-6)
+
+
+def test_value_function_refuses_the_duals(domain):
+    module, data = domain
+    with pytest.raises(bl.MethodRefusedError, match=r"method 'value_function' cannot use bl.dual\(market.balance\[C\]\)"):
+        bl.solve(module.build(data), method="value_function")
+
+
+def test_cli_prints_lmps_profit_and_congestion(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "solve", model_path("strategic_bidding"), "--data", copy_data("strategic_bidding", tmp_path))
+    assert code == 0
+    assert "status: optimal (certified)" in out
+    assert "firm's profit: 9693.39 $/h" in out
+    assert "firm's profit with truthful offers (offer = cost): 0 $/h" in out
+    assert "congested lines: D-E" in out
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: edit_cell(d / "firm.csv", 2, "offer_cap", "20"), "firm.csv, line 2, column offer_cap: 20 for Solitude is below its cost 30"),
+        (lambda d: edit_cell(d / "buses.csv", 2, "reference", "1"), "buses.csv, column reference: exactly one bus must be 1"),
+        (lambda d: edit_cell(d / "lines.csv", 3, "reactance", "0"), "lines.csv, line 3, column reactance: 0 for A-D"),
+        (lambda d: edit_cell(d / "generators.csv", 2, "bus", "Z"), "generators.csv"),
+    ],
+)
+def test_malformed_csv_is_refused_with_file_line_column(capsys, tmp_path, edit, message):
+    assert_refused(capsys, tmp_path, "strategic_bidding", edit, message)
