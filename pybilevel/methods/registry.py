@@ -6,14 +6,14 @@ and one entry in :data:`METHODS_BY_NAME` below (``docs/architecture.md``).
 from __future__ import annotations
 
 from pybilevel.errors import MethodRefusedError
-from pybilevel.methods import bigm, interdiction, kkt, regularized, sos1, strong_duality, value_function
+from pybilevel.methods import bigm, discretization, interdiction, kkt, regularized, sos1, strong_duality, value_function
 from pybilevel.methods.base import Method
 
 __all__ = ["METHODS_BY_NAME", "method_named", "names_of_kind"]
 
 #: method name -> method, in the order the tables and the CLI list them
 METHODS_BY_NAME: dict[str, Method] = {
-    m.METHOD.name: m.METHOD for m in (kkt, bigm, strong_duality, sos1, regularized, value_function, interdiction)
+    m.METHOD.name: m.METHOD for m in (kkt, bigm, strong_duality, sos1, regularized, value_function, interdiction, discretization)
 }
 
 
