@@ -65,7 +65,7 @@ LOG = logging.getLogger("pybilevel.methods.discretization")
 DEFAULTS: dict[str, float] = {
     "abs_gap": 1e-4,  # stop when upper - lower <= abs_gap ...
     "rel_gap": 1e-4,  # ... or <= rel_gap * |upper| (leader objective)
-    "eps_follower": 1e-8,  # eps_f: the upper bound's y is eps_f-optimal for the follower (absolute)
+    "eps_follower": 1e-9,  # eps_f: the upper bound's y is eps_f-optimal for the follower (absolute)
     "max_iterations": 200,
 }
 #: SCIP's feasibility tolerance in every subproblem: the cuts and the eps_f band are only as tight
@@ -76,6 +76,8 @@ NONCONVEX = (FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP)
 _SAME_POINT = 1e-9
 #: feasibility slack of a stored point over its box (interval arithmetic is exact on constants)
 _BOX_TOL = 1e-9
+#: times the upper bound is re-solved after Ipopt finds the follower better than SCIP's optimum
+_RECHECKS = 3
 #: halvings of a box before a point is given up as a cut
 _HALVINGS = 30
 #: seconds at most for one Slater-point search (any feasible point with slack > 0 serves)
@@ -194,15 +196,15 @@ class Discretization:
     def _fixed_leader(self, x: list[float]) -> Iterator[None]:
         """The leader's variables fixed at ``x`` (those already fixed by the user are left alone)."""
         for var, val in zip(self.leader, x):
-            var.fix(val)
+            var.fix(val, skip_validation=True)
         try:
             yield
         finally:
             for var in self.leader:
                 var.unfix()
 
-    def _remaining(self) -> float | None:
-        return self.budget.remaining()
+    def _remaining(self, floor: float = 0.0) -> float | None:
+        return self.budget.remaining(floor)
 
     def _out_of_time(self) -> bool:
         left = self._remaining()
@@ -218,9 +220,55 @@ class Discretization:
         with self._fixed_leader(x):
             self.form.objective.activate()
             try:
-                return self._solve(self.form.follower, "follower")
+                outcome = self._solve(self.form.follower, "follower")
+                if outcome.status == "optimal" and outcome.has_solution:
+                    self._polish()
+                return outcome
             finally:
                 self.form.objective.deactivate()
+
+    def _polish(self, require_better: bool = False) -> None:
+        """Ipopt from SCIP's follower optimum, in its basin: SCIP stops within its absolute gap
+        (1e-6) of the optimum, which the eps_follower band and the leader would otherwise exploit.
+        The polished point is kept only if it is better and feasible."""
+        form = self.form
+        saved = [v.value for v in form.variables]
+        before = form.sense * float(value(form.objective.expr))
+        with timed(self.run.timings, "follower"):
+            outcome = solve_model(form.follower, "ipopt", self._remaining(1.0))
+        after = form.sense * float(value(form.objective.expr)) if outcome.status == "optimal" else math.inf
+        ok = after <= before and not (require_better and after >= before)
+        if ok:
+            ok = _violation(form) <= FEASIBILITY_TOL * 10
+        if not ok:
+            for var, val in zip(form.variables, saved):
+                var.set_value(val, skip_validation=True)
+
+    def _upper_with_check(self, x: list[float], phi: float, block: BlockData) -> tuple[_Point | None, list[list[float]]]:
+        """The upper bound's point at x, checked: Ipopt from its follower response must not find a
+        better follower value (SCIP's follower optimum is only within its absolute gap, and the
+        leader's choice probes exactly the basin where it may fall short). If it does, phi(x) is
+        lowered to that value, the better point is returned for a cut, and the upper bound re-solved."""
+        form = self.form
+        eps = float(self.options["eps_follower"])
+        better: list[list[float]] = []
+        for _ in range(_RECHECKS):
+            candidate = self._upper_at(x, phi, block)
+            if candidate is None:
+                return None, better
+            with self._fixed_leader(x):
+                form.objective.activate()
+                try:
+                    self._polish(require_better=True)
+                finally:
+                    form.objective.deactivate()
+            found = form.sense * float(value(form.objective.expr))
+            if found >= form.sense * phi - max(eps, _SAME_POINT):
+                return candidate, better
+            LOG.info("the follower does better (%.12g) than SCIP's optimum %.12g at x = %s", found, phi, _short(x))
+            phi = form.sense * found
+            better.append([float(v.value) for v in form.variables])
+        return None, better
 
     def _upper_at(self, x: list[float], phi: float, block: BlockData) -> _Point | None:
         """The leader's best point over the follower's eps_follower-optimal set at x, if any."""
@@ -375,7 +423,7 @@ class Discretization:
                 if lbp.status != "optimal" or not lbp.has_solution:
                     why = "time limit in the lower-bounding problem"
                     break
-                x = [float(v.value) for v in self.leader]
+                x = [_within_bounds(v) for v in self.leader]
                 LOG.info("iteration %d: lower bound %.10g at x = %s", run.iterations, self._user(run.lower), _short(x))
                 if self._closed():
                     break
@@ -391,10 +439,12 @@ class Discretization:
                     break
                 phi = float(value(self.form.objective.expr))
                 z = [float(v.value) for v in self.form.variables]
-                candidate = self._upper_at(x, phi, block)
+                candidate, extra = self._upper_with_check(x, phi, block)
                 if candidate is not None and candidate.objective < run.upper:
                     run.upper, run.best = candidate.objective, candidate
                 added = self._add_cut(block, z, x)
+                for point in extra:
+                    added = self._add_cut(block, point, x) or added
                 if self.coupling and not added:
                     slater = self._slater_point(x, phi)
                     added = slater is not None and self._add_cut(block, slater, x)
@@ -464,6 +514,19 @@ class Discretization:
         )
 
 
+def _within_bounds(var: VarData) -> float:
+    """The variable's value moved into its bounds (SCIP's may lie outside by its tolerance); a
+    variable the solved model did not contain (no value) takes a point of its domain."""
+    val = var.value
+    if val is None:
+        val = var.lb if var.lb is not None else (var.ub if var.ub is not None else 0.0)
+    if var.lb is not None:
+        val = max(val, var.lb)
+    if var.ub is not None:
+        val = min(val, var.ub)
+    return float(val)
+
+
 def _binary(block: BlockData, name: str) -> VarData:
     block.add_component(name, Var(domain=Binary))
     return block.component(name)
@@ -477,6 +540,23 @@ def _holds(body, con: ConstraintData) -> bool:
     if con.has_lb() and (low is None or low < value(con.lower) - _BOX_TOL):
         return False
     return True
+
+
+def _violation(form: FollowerForm) -> float:
+    """The largest violation of a follower constraint or variable bound at the current values."""
+    worst = 0.0
+    for con in form.constraints:
+        body = float(value(con.body))
+        if con.has_ub():
+            worst = max(worst, body - float(value(con.upper)))
+        if con.has_lb():
+            worst = max(worst, float(value(con.lower)) - body)
+    for var in form.variables:
+        if var.lb is not None:
+            worst = max(worst, var.lb - var.value)
+        if var.ub is not None:
+            worst = max(worst, var.value - var.ub)
+    return worst
 
 
 def _short(x: list[float]) -> str:
