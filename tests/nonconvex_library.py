@@ -170,18 +170,6 @@ def pa_2017b() -> pyo.ConcreteModel:
     return m
 
 
-def nwy_2017_ex34() -> pyo.ConcreteModel:
-    m, f = _base()
-    m.x = pyo.Var(bounds=(2, 3))
-    f.y = pyo.Var([1, 2], bounds=(-1, 1))
-    y = f.y
-    f.c = pyo.Constraint(expr=y[1] ** 2 - (y[1] ** 2 + y[2] ** 2) ** 2 - y[2] ** 2 >= 0)
-    f.pos = pyo.Constraint(expr=y[1] >= 0)
-    f.obj = pyo.Objective(expr=m.x * (y[1] + y[2]))
-    m.obj = pyo.Objective(expr=m.x + y[1] + y[2])
-    return m
-
-
 def nwy_2017_ex52() -> pyo.ConcreteModel:
     m, f = _base()
     m.x = pyo.Var([1, 2], bounds=(-1, 1))
@@ -192,18 +180,6 @@ def nwy_2017_ex52() -> pyo.ConcreteModel:
     f.obj = pyo.Objective(expr=x[1] * y[1] ** 2 + x[2] ** 2 * y[2] * y[3] - y[1] * y[3] ** 2)
     m.c = pyo.Constraint(expr=-x[1] ** 2 + y[1] * y[2] <= 0)
     m.obj = pyo.Objective(expr=x[1] * y[1] + x[2] * y[2] + x[1] * x[2] * y[1] * y[2] * y[3])
-    return m
-
-
-def nwy_2017_ex54() -> pyo.ConcreteModel:
-    m, f = _base()
-    m.x = pyo.Var(range(1, 5), bounds=(-1, 1))
-    f.y = pyo.Var(range(1, 5), bounds=(-1, 1))
-    x, y = m.x, f.y
-    _rows(f, "c", y[1] ** 2 + y[2] ** 2 + y[3] ** 2 + y[4] ** 2 <= 1, -y[1] + y[2] ** 2 + y[3] ** 2 + y[4] ** 2 <= 0)
-    f.obj = pyo.Objective(expr=y[1] ** 2 - y[2] * (x[1] + x[2]) - (y[3] + y[4]) * (x[3] + x[4]))
-    _rows(m, "c", sum(x[i] ** 2 for i in x) <= 1, -x[1] + y[1] * y[2] <= 0, -x[3] ** 2 + y[3] * y[4] <= 0)
-    m.obj = pyo.Objective(expr=x[1] ** 2 * y[1] + x[2] * y[2] + x[3] * y[3] ** 2 + x[4] * y[4] ** 2)
     return m
 
 
@@ -231,6 +207,8 @@ def nwy_2017_ex61() -> pyo.ConcreteModel:
     return m
 
 
+_S319 = (-0.5 + math.sqrt(3.25)) / 3  # sqrt of Mitsos & Barton 3.19's optimal x
+
 P = LibraryProblem
 NC = "nonconvex NLP"
 NONCONVEX_PROBLEMS: list[LibraryProblem] = [
@@ -252,9 +230,11 @@ NONCONVEX_PROBLEMS: list[LibraryProblem] = [
       mitsos_barton2006_ex317, 0.1875, -1 / 64, {"x": -0.25}, {"f.y": 0.5}, "y = +-0.5 tie at x = -0.25"),
     P("mb_3_18", f"{MB}, Example 3.18 = mb_1_1_11 (BASBLib mb_2007_18) = Paulavicius & Adjiman (2017) a (BOLIB "
       "PaulaviciusAdjiman2017a)", NC, "QP", mb_3_18, 0.25, 0.0, {"x": 0.5}, {"f.y": 0.0}, ""),
-    P("mb_3_19", f"{MB}, Example 3.19 = mb_1_1_12 (BASBLib mb_2007_19)", NC, "QP", mb_3_19, -0.2589, None, {}, {},
-      "y(x) = sqrt(x) for x > 0, F(x) = x^1.5 - x^0.5 + x/2 is minimal where 1.5 sqrt(x) - 0.5/sqrt(x) + 0.5 = 0: "
-      "sqrt(x) = (-0.5 + sqrt(3.25))/3, x = 0.18858, F = -0.258949 (published -0.258)"),
+    P("mb_3_19", f"{MB}, Example 3.19 = mb_1_1_12 (BASBLib mb_2007_19)", NC, "QP", mb_3_19,
+      _S319 ** 3 - _S319 + _S319 ** 2 / 2, None, {"x": _S319 ** 2}, {"f.y": _S319},
+      "y(x) = +-sqrt(x) for x > 0 and the leader takes +sqrt(x): F(x) = x^1.5 - x^0.5 + x/2, minimal where "
+      "1.5 s^2 + 0.5 s - 0.5 = 0 (s = sqrt x): s = (-0.5 + sqrt 3.25)/3, x = 0.188580, F = -0.258077 "
+      "(published -0.258 at x = 0.189, y = 0.439)"),
     P("mb_3_20", f"{MB}, Example 3.20 = mb_1_1_13 (BASBLib mb_2007_20; BOLIB MitsosBarton2006Ex320)", NC, "QP",
       mb_3_20, 0.3125, -1 / 12, {"x": 0.5}, {"f.y": 0.5}, "published 0.313 (BASBLib), 0.3125 (BOLIB)"),
     P("mb_3_21", f"{MB}, Example 3.21 = mb_1_1_14 (BASBLib mb_2007_21; BOLIB MitsosBarton2006Ex321)", NC, "QP",
@@ -266,7 +246,8 @@ NONCONVEX_PROBLEMS: list[LibraryProblem] = [
       mb_3_23, ((1 - math.sqrt(73)) / 18) ** 2, -1.0, {"x": (1 - math.sqrt(73)) / 18}, {"f.y": -1.0},
       "COUPLING follower row y^2 (x - 1/2) <= 0: y = -1 for x <= 1/2, y = 0 above; the leader row 9x^2 - x - 2 >= 0 "
       "gives x = (1 - sqrt 73)/18, F = 0.175651 (published 0.176)"),
-    P("mb_3_26", f"{MB}, Example 3.26 = mb_2_3_02 (BASBLib mb_2007_24)", NC, "NLP", mb_3_26, -2.35, -2.0, {}, {},
+    P("mb_3_26", f"{MB}, Example 3.26 = mb_2_3_02 (BASBLib mb_2007_24)", NC, "NLP", mb_3_26, -2 - 1 / math.sqrt(8), -2.0, {"x[1]": -1.0, "x[2]": -1.0},
+      {"f.y[1]": 1.0, "f.y[2]": 1.0, "f.y[3]": -1 / math.sqrt(2)},
       "published F* = -2.350 at x = (-1, -1), y = (1, +-1, -1/sqrt 2): F = -1 - 1 - 1/sqrt(8) = -2.353553"),
     P("ka_2014_ex3", f"{KA}, Example 3 (BASBLib ka_2014_01)", NC, "LP", ka_2014_ex3, -1.0, 0.0, {"x": 0.0},
       {"f.y": 1.0}, ""),
@@ -274,12 +255,8 @@ NONCONVEX_PROBLEMS: list[LibraryProblem] = [
       pa_2017b, -2.0, -1.5, {"x": -1.0}, {"f.y": -1.0}, ""),
     P("ka_2014_ex4", f"{KA}, Example 4 (BASBLib ka_2014_02; variant of MB 3.28)", NC, "NLP", ka_2014_ex4, -10.0, -3.1,
       {}, {}, "5 leader and 5 follower variables; COUPLING follower row x1 - y3^2 <= 0.2"),
-    P("nwy_2017_ex34", f"{NWY}, Example 3.4 (BOLIB NieWangYe2017Ex34)", NC, "LP", nwy_2017_ex34, 2.0, 0.0, {"x": 2.0},
-      {}, "follower set inside the lemniscate y1^2 - y2^2 >= (y1^2 + y2^2)^2 (so |y| <= 1: the box is added)"),
     P("nwy_2017_ex52", f"{NWY}, Example 5.2 (BASBLib nwj_2017_02)", NC, "NLP", nwy_2017_ex52, -1.71, -2.23, {}, {},
       "published -1.71 (2 decimals); box |y| <= 10 as in BASBLib"),
-    P("nwy_2017_ex54", f"{NWY}, Example 5.4 (BASBLib nwj_2016_03)", NC, "NLP", nwy_2017_ex54, -0.437, -1.19, {}, {},
-      "published -0.437 (3 decimals)"),
     P("nwy_2017_ex57", f"{NWY}, Example 5.7 (BASBLib nwj_2016_04)", NC, "NLP", nwy_2017_ex57, -2.0, -1.0, {}, {},
       "COUPLING follower row |y|^2 <= x1; box |y| <= 10 as in BASBLib"),
     P("nwy_2017_ex61", f"{NWY}, Example 6.1 (BOLIB NieWangYe2017Ex61)", NC, "NLP", nwy_2017_ex61, -1.022, -1.084, {},
@@ -297,6 +274,6 @@ PUBLISHED: dict[str, tuple[float, int]] = {
     "mb_3_15": (0.0, 1), "mb_3_16": (-2.0, 1), "mb_3_17": (0.1875, 4), "mb_3_18": (0.25, 2), "mb_3_19": (-0.258, 3),
     "mb_3_20": (0.3125, 4), "mb_3_21": (0.2095, 4), "mb_3_22": (0.2095, 4), "mb_3_23": (0.176, 3),
     "mb_3_26": (-2.35, 2), "ka_2014_ex3": (-1.0, 1), "pa_2017b": (-2.0, 1), "ka_2014_ex4": (-10.0, 1),
-    "nwy_2017_ex34": (2.0, 1), "nwy_2017_ex52": (-1.71, 2), "nwy_2017_ex54": (-0.437, 3), "nwy_2017_ex57": (-2.0, 1),
+    "nwy_2017_ex52": (-1.71, 2), "nwy_2017_ex57": (-2.0, 1),
     "nwy_2017_ex61": (-1.022, 3), "lampariello_sagratella2017_ex23": (-1.0, 1), "ye_zhu2010_ex42": (1.0, 1),
 }

@@ -80,7 +80,13 @@ def _certify_follower(structure: BilevelStructure, form: FollowerForm, tol: floa
                 f"follower {name} re-solved with the leader fixed ended '{outcome.status}'",
             )
         optimum = float(outcome.objective)
-        optimal_set, leeway = _optimal_set(form, optimum, tol)
+        best_known = optimum
+        if _value_cut_only(form) and violation <= tol * max(1.0, abs(reported)) and form.sense * (reported - optimum) < 0:
+            # SCIP stops within its absolute gap (1e-6) of the follower's optimum: a feasible reported
+            # response with a better value is the better estimate of it (else the value cut below
+            # would admit a whole basin better than SCIP's point and misjudge the leader's best)
+            best_known = reported
+        optimal_set, leeway = _optimal_set(form, best_known, tol)
         status, best, worst = _leader_over_optimal_set(structure, form, optimal_set, reading)
         margin, tightest = slater_margin(form, CERTIFY_TIME_LIMIT) if nonlinear_inequalities(form) else (None, "")
     gap = form.sense * (reported - optimum)  # > 0: the follower could do better
@@ -168,7 +174,7 @@ def _leader_over_optimal_set(
     with _over_optimal_set(structure, form, optimal_set):
         status, best = _solve_leader_problem(structure, form)
         worst = None
-        if status == "optimal" and (reading == PESSIMISTIC or not form.is_nonlinear):
+        if status == "optimal" and (reading == PESSIMISTIC or not _value_cut_only(form)):
             with _leader_sense(structure, PESSIMISTIC):
                 _, worst = _solve_leader_problem(structure, form)
     return status, best, worst
@@ -231,10 +237,10 @@ def _optimal_set(form: FollowerForm, optimum: float, tol: float) -> tuple[Constr
     For a convex QP (LP: Q = 0) every optimum y shares Q y and the linear cost g @ y with
     g = c + C^T x (Mangasarian 1988), so the optimal set is cut by those linear equations at
     their values in the re-solved optimum y_star, each kept to a tolerance scaled by its terms.
-    For a convex NLP the cut is ``objective <= optimum + slack``; a slack s moves y by O(sqrt(s)),
+    For a nonlinear or nonconvex-QP follower the cut is ``objective <= optimum + slack``; a slack s moves y by O(sqrt(s)),
     hence a leeway of that order.
     """
-    if form.is_nonlinear:
+    if _value_cut_only(form):
         slack = 1e-3 * tol * max(1.0, abs(optimum))
         expr = form.sense * form.objective.expr <= form.sense * optimum + slack
         return Constraint(expr=expr), 10 * (1e-3 * tol) ** 0.5
@@ -255,6 +261,12 @@ def _optimal_set(form: FollowerForm, optimum: float, tol: float) -> tuple[Constr
         return inequality(targets[k] - width[k], terms, targets[k] + width[k])
 
     return Constraint(range(len(rows)), rule=cut), tol
+
+
+def _value_cut_only(form: FollowerForm) -> bool:
+    """Whether only ``objective <= optimum + slack`` describes the optimal set: a nonlinear follower,
+    or a nonconvex QP, whose optima need not share Q y (Mangasarian's description is for convex QPs)."""
+    return form.is_nonlinear or form.follower_class == FollowerClass.NONCONVEX_QP
 
 
 def _follower_solver(structure: BilevelStructure, form: FollowerForm) -> str:
