@@ -238,10 +238,12 @@ NONCONVEX_PROBLEMS: list[LibraryProblem] = [
     P("mb_3_20", f"{MB}, Example 3.20 = mb_1_1_13 (BASBLib mb_2007_20; BOLIB MitsosBarton2006Ex320)", NC, "QP",
       mb_3_20, 0.3125, -1 / 12, {"x": 0.5}, {"f.y": 0.5}, "published 0.313 (BASBLib), 0.3125 (BOLIB)"),
     P("mb_3_21", f"{MB}, Example 3.21 = mb_1_1_14 (BASBLib mb_2007_21; BOLIB MitsosBarton2006Ex321)", NC, "QP",
-      mb_3_21, 0.2095, None, {}, {}, "published 0.2095 (BOLIB) / 0.210 (BASBLib) at x = -0.555, y = 0.455"),
+      mb_3_21, 0.209505, None, {}, {}, "exact grid of tests/test_discretization.py refined to a step of 5e-6 near "
+      "the optimum: F = 0.2095050 at x = -0.554455, y = 0.455445 (published 0.2095 (BOLIB) / 0.210 (BASBLib) at "
+      "x = -0.555, y = 0.455)"),
     P("mb_3_22", f"{MB}, Example 3.22 = mb_1_1_15 (BASBLib mb_2007_22; BOLIB MitsosBarton2006Ex322)", NC, "QP",
-      lambda: mb_3_21(coupled=True), 0.2095, None, {}, {},
-      "3.21 with the COUPLING follower row y^2 >= (1 + x^2)/100, inactive at the optimum"),
+      lambda: mb_3_21(coupled=True), 0.209505, None, {}, {},
+      "3.21 with the COUPLING follower row y^2 >= (1 + x^2)/100, inactive at the optimum (same value, 0.2095050)"),
     P("mb_3_23", f"{MB}, Example 3.23 = mb_1_1_16 (BASBLib mb_2007_23; BOLIB MitsosBarton2006Ex323)", NC, "QP",
       mb_3_23, ((1 - math.sqrt(73)) / 18) ** 2, -1.0, {"x": (1 - math.sqrt(73)) / 18}, {"f.y": -1.0},
       "COUPLING follower row y^2 (x - 1/2) <= 0: y = -1 for x <= 1/2, y = 0 above; the leader row 9x^2 - x - 2 >= 0 "
