@@ -257,8 +257,10 @@ NONCONVEX_PROBLEMS: list[LibraryProblem] = [
       pa_2017b, -2.0, -1.5, {"x": -1.0}, {"f.y": -1.0}, ""),
     P("ka_2014_ex4", f"{KA}, Example 4 (BASBLib ka_2014_02; variant of MB 3.28)", NC, "NLP", ka_2014_ex4, -10.0, -3.1,
       {}, {}, "5 leader and 5 follower variables; COUPLING follower row x1 - y3^2 <= 0.2"),
-    P("nwy_2017_ex52", f"{NWY}, Example 5.2 (BASBLib nwj_2017_02)", NC, "NLP", nwy_2017_ex52, -1.71, -2.23, {}, {},
-      "published -1.71 (2 decimals); box |y| <= 10 as in BASBLib"),
+    P("nwy_2017_ex52", f"{NWY}, Example 5.2 (BASBLib nwj_2017_02)", NC, "NLP", nwy_2017_ex52, -1.70957, -2.23, {}, {},
+      "published -1.71 (2 decimals); box |y| <= 10 as in BASBLib. NOT independently verified (3 follower "
+      "variables): the value recorded is discretization's certified point -1.709570 at x = (-1, -1); its SCIP-proven "
+      "bound -1.709702 shows the published -1.71 is a rounding"),
     P("nwy_2017_ex57", f"{NWY}, Example 5.7 (BASBLib nwj_2016_04)", NC, "NLP", nwy_2017_ex57, -2.0, -1.0, {}, {},
       "COUPLING follower row |y|^2 <= x1; box |y| <= 10 as in BASBLib"),
     P("nwy_2017_ex61", f"{NWY}, Example 6.1 (BOLIB NieWangYe2017Ex61)", NC, "NLP", nwy_2017_ex61, -1.022, -1.084, {},
