@@ -167,7 +167,7 @@ def summarize(model: pyo.ConcreteModel, result: bl.BilevelResult) -> str:
                  for l in congested_lines(model, result)]
     return "\n".join([
         f"firm's profit: {firm_profit(model, result):.6g} $/h with offers {offers} [$/MWh]",
-        f"firm's profit with truthful offers (offer = cost): {firm_profit(model, honest):.6g} $/h",
+        f"firm's profit with truthful offers (offer = cost): {round(firm_profit(model, honest), 2) + 0.0:.6g} $/h (to the cent)",
         f"LMPs [$/MWh]: {lmps(result)}   (truthful: {lmps(honest)})",
         "dispatch [MW]: " + ", ".join(f"{g} {values[market.p[g].name]:.4g}" for g in model.GENS),
         "congested lines: " + (", ".join(congested) if congested else "none")

@@ -51,7 +51,7 @@ def test_the_pipeline_names_no_method():
 
 
 def test_every_registered_method_has_the_interface():
-    assert tuple(METHODS_BY_NAME)[:7] == (*bl.METHODS, *bl.SPECIAL_METHODS)
+    assert tuple(METHODS_BY_NAME)[:8] == (*bl.METHODS, *bl.SPECIAL_METHODS)
     for name, method in METHODS_BY_NAME.items():
         assert isinstance(method, Method) and method.name == name
         assert method.kind in (GLOBAL, LOCAL, SPECIAL)
@@ -104,10 +104,11 @@ def test_a_method_in_one_file_refuses_by_name(enumeration):
 
 def test_auto_names_the_follower_when_no_method_accepts():
     m = pyo.ConcreteModel()
-    m.x = pyo.Var(bounds=(0, 1))
+    m.x = pyo.Var(bounds=(0, 1))  # continuous, in the integer follower's row: value_function refuses
     m.f = bl.Follower()
-    m.f.y = pyo.Var(bounds=(-1, 1))
-    m.f.obj = pyo.Objective(expr=-m.f.y * m.f.y + m.x * m.f.y)  # concave in y: nonconvex QP
+    m.f.y = pyo.Var(within=pyo.Integers, bounds=(-1, 1))
+    m.f.c = pyo.Constraint(expr=m.f.y <= m.x)
+    m.f.obj = pyo.Objective(expr=-m.f.y)
     m.obj = pyo.Objective(expr=m.x + m.f.y)
-    with pytest.raises(bl.MethodRefusedError, match="follower f"):
+    with pytest.raises(bl.MethodRefusedError, match="follower f .*leader variable x"):
         bl.solve(m)

@@ -165,7 +165,7 @@ def test_cli_prints_lmps_profit_and_congestion(capsys, tmp_path):
     assert code == 0
     assert "status: optimal (certified)" in out
     assert "firm's profit: 9693.39 $/h" in out
-    assert "firm's profit with truthful offers (offer = cost): 0 $/h" in out
+    assert "firm's profit with truthful offers (offer = cost): 0 $/h (to the cent)" in out
     assert "congested lines: D-E" in out
 
 

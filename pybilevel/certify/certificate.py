@@ -22,6 +22,7 @@ from pybilevel.certify.optimal_set import (
     follower_parameters,
     leader_over_optimal_set,
     optimal_set_cut,
+    value_cut_only,
     resolve_follower,
     step_seconds,
 )
@@ -104,7 +105,13 @@ def _certify_follower(
                 complete=not late,
             )
         optimum = float(outcome.objective)
-        optimal_set, leeway = optimal_set_cut(form, optimum, tol)
+        best_known = optimum
+        if value_cut_only(form) and violation <= tol * max(1.0, abs(reported)) and form.sense * (reported - optimum) < 0:
+            # SCIP stops within its absolute gap (1e-6) of the follower's optimum: a feasible reported
+            # response with a better value is the better estimate of it (else the value cut below
+            # would admit a whole basin better than SCIP's point and misjudge the leader's best)
+            best_known = reported
+        optimal_set, leeway = optimal_set_cut(form, best_known, tol)
         status, best, worst = leader_over_optimal_set(structure, form, optimal_set, reading, budget)
         slater = nonlinear_inequalities(form) and not (budget is not None and budget.spent)
         margin, tightest = slater_margin(form, step_seconds(budget)) if slater else (None, "")

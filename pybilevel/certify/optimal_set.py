@@ -31,6 +31,7 @@ __all__ = [
     "resolve_follower",
     "leader_over_optimal_set",
     "optimal_set_cut",
+    "value_cut_only",
     "follower_parameters",
     "fixed_at_current_values",
 ]
@@ -85,7 +86,7 @@ def leader_over_optimal_set(
     with over_optimal_set(structure, form, optimal_set):
         status, best = solve_leader_problem(structure, form, budget)
         worst = None
-        if status == "optimal" and (reading == PESSIMISTIC or not form.is_nonlinear):
+        if status == "optimal" and (reading == PESSIMISTIC or not value_cut_only(form)):
             with leader_sense(structure, PESSIMISTIC):
                 _, worst = solve_leader_problem(structure, form, budget)
     return status, best, worst
@@ -152,10 +153,10 @@ def optimal_set_cut(form: FollowerForm, optimum: float, tol: float) -> tuple[Con
     For a convex QP (LP: Q = 0) every optimum y shares Q y and the linear cost g @ y with
     g = c + C^T x (Mangasarian 1988), so the optimal set is cut by those linear equations at
     their values in the re-solved optimum y_star, each kept to a tolerance scaled by its terms.
-    For a convex NLP the cut is ``objective <= optimum + slack``; a slack s moves y by O(sqrt(s)),
-    hence a leeway of that order.
+    For a nonlinear or nonconvex-QP follower the cut is ``objective <= optimum + slack``; a slack s
+    moves y by O(sqrt(s)), hence a leeway of that order.
     """
-    if form.is_nonlinear:
+    if value_cut_only(form):
         slack = 1e-3 * tol * max(1.0, abs(optimum))
         expr = form.sense * form.objective.expr <= form.sense * optimum + slack
         return Constraint(expr=expr), 10 * (1e-3 * tol) ** 0.5
@@ -176,6 +177,12 @@ def optimal_set_cut(form: FollowerForm, optimum: float, tol: float) -> tuple[Con
         return inequality(targets[k] - width[k], terms, targets[k] + width[k])
 
     return Constraint(range(len(rows)), rule=cut), tol
+
+
+def value_cut_only(form: FollowerForm) -> bool:
+    """Whether only ``objective <= optimum + slack`` describes the optimal set: a nonlinear follower,
+    or a nonconvex QP, whose optima need not share Q y (Mangasarian's description is for convex QPs)."""
+    return form.is_nonlinear or form.follower_class == FollowerClass.NONCONVEX_QP
 
 
 def follower_solver(structure: BilevelStructure, form: FollowerForm) -> str:

@@ -46,6 +46,12 @@ def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> li
             "value_function",
             "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
         )]
+    if classes & {FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP}:
+        return [(
+            "discretization",
+            "a KKT point of a nonconvex follower need not be its optimum; global discretization "
+            "(Mitsos, Lemonidis & Barton 2008) with every subproblem solved by SCIP",
+        )]
     candidates = [(
         "interdiction",
         "the follower's objective is the negative of the leader's and binary leader variables restrict its "
