@@ -12,6 +12,7 @@ from pybilevel.errors import (
     SolverUnavailableError,
     StructureError,
 )
+from pybilevel.io.mibs import read_mibs, write_mibs
 from pybilevel.methods.registry import (
     GLOBAL_METHODS,
     LOCAL_METHODS,
@@ -29,6 +30,8 @@ __all__ = [
     "Follower",
     "dual",
     "solve",
+    "read_mibs",
+    "write_mibs",
     "analyze",
     "find_reformulation",
     "METHODS",

@@ -465,3 +465,38 @@ def test_names_with_spaces_and_clashes_are_made_unique(tmp_path):
     instance = read_instance(tmp_path / "m.mps", tmp_path / "m.aux")
     assert sorted(instance.columns) == ["c", "f.x[a_b]", "x[a_b]"] and sorted(instance.rows) == ["Obj_1", "c"]
     assert bl.solve(to_pyomo(instance)).leader_objective == pytest.approx(bl.solve(m).leader_objective, abs=TOL)
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_solves_an_mps_aux_instance_at_bobilib_optimum(capsys):
+    """`pybilevel solve X.mps --aux X.aux`: BOBILib's optimum 1060 for K5010W02.KNP (optima.csv), exit 0."""
+    from pybilevel.io.cli import main
+
+    code = main(["solve", str(DATA / "K5010W02.KNP.mps"), "--aux", str(DATA / "K5010W02.KNP.aux")])
+    out = capsys.readouterr().out
+    assert code == 0 and "status: optimal (certified)" in out and "leader objective: 1060\n" in out
+
+
+def test_cli_export_writes_mibs_files_that_solve_to_the_model_optimum(tmp_path, capsys):
+    """`pybilevel export models/interdiction.py --data data/interdiction --format mibs --out DIR`, then
+    `pybilevel solve DIR/interdiction.mps --aux ...` gives the optimum of the model file itself."""
+    from pybilevel.io.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    model, data = str(root / "models" / "interdiction.py"), str(root / "data" / "interdiction")
+    assert main(["solve", model, "--data", data]) == 0
+    direct = capsys.readouterr().out
+    assert main(["export", model, "--data", data, "--format", "mibs", "--out", str(tmp_path / "x")]) == 0
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["interdiction.aux", "interdiction.mps"]
+    capsys.readouterr()
+    assert main(["solve", str(tmp_path / "x" / "interdiction.mps"), "--aux", str(tmp_path / "x" / "interdiction.aux")]) == 0
+    exported = capsys.readouterr().out
+    objective = [line for line in direct.splitlines() if line.startswith("leader objective:")]
+    assert objective and objective[0] in exported.splitlines()
+
+
+def test_cli_without_data_or_aux_says_what_to_give(capsys):
+    from pybilevel.io.cli import main
+
+    assert main(["solve", "models/interdiction.py"]) == 1
+    assert "give --data DIR" in capsys.readouterr().err

@@ -22,9 +22,9 @@ from pybilevel.certify.optimal_set import (
     follower_parameters,
     leader_over_optimal_set,
     optimal_set_cut,
-    value_cut_only,
     resolve_follower,
     step_seconds,
+    value_cut_only,
 )
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure

@@ -1,4 +1,6 @@
-"""Command line: ``pybilevel solve|inspect MODEL.py --data DIR``.
+"""Command line: ``pybilevel solve|inspect MODEL.py --data DIR``, ``pybilevel solve INSTANCE.mps
+--aux INSTANCE.aux`` (MibS's bilevel format) and ``pybilevel export MODEL.py --data DIR --format
+mibs --out DIR``.
 
 A model file defines ``TABLES`` (a dict of :class:`pybilevel.io.data_io.Table`), ``build(data)``
 returning the Pyomo model, and optionally ``METHOD`` (default method), ``OPTIONS`` (method
@@ -19,6 +21,7 @@ from types import ModuleType
 
 from pybilevel.errors import BilevelError, DataError
 from pybilevel.io.data_io import load_tables
+from pybilevel.io.mibs import read_mibs, write_mibs
 from pybilevel.io.output import check_output_folder, write_result
 from pybilevel.methods.base import METHODS_BY_NAME
 from pybilevel.methods.choice import choose_method
@@ -53,12 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("solve", "solve a model on CSV data"), ("inspect", "structure check and reformulated size, no solve")):
         sub = commands.add_parser(name, help=text)
-        sub.add_argument("model", help="model file, e.g. models/interdiction.py")
-        sub.add_argument("--data", required=True, help="folder with the model's CSV files")
+        sub.add_argument("model", help="model file, e.g. models/interdiction.py, or an MPS file with --aux")
+        sub.add_argument("--data", help="folder with the model file's CSV files")
+        sub.add_argument("--aux", help="the AUX file of an MPS model (MibS's bilevel format, docs/mibs.md)")
         sub.add_argument("--method", choices=("auto", *METHODS_BY_NAME), help="reformulation (default: the model's METHOD, else auto)")
+    export = commands.add_parser("export", help="write a model in MibS's MPS + AUX format")
+    export.add_argument("model", help="model file, e.g. models/interdiction.py")
+    export.add_argument("--data", required=True, help="folder with the model's CSV files")
+    export.add_argument("--format", choices=("mibs",), default="mibs", help="file format (default: mibs)")
+    export.add_argument("--out", required=True, help="folder for <model>.mps and <model>.aux (created if absent)")
     solve_cmd = commands.choices["solve"]
     solve_cmd.add_argument("--solver", choices=sorted(SOLVERS), help="single-level solver (default: chosen from the model)")
-    solve_cmd.add_argument("--time-limit", type=float, help="seconds for the solver")
+    solve_cmd.add_argument("--time-limit", type=float, help="seconds for the whole run, loading the data included")
     solve_cmd.add_argument("--reading", choices=("optimistic", "pessimistic"), default="optimistic",
                            help="which follower optimum counts when it has several (default: optimistic)")
     solve_cmd.add_argument("--out", help="folder for result.json and CSV tables (created if absent; other files in it are kept; "
@@ -88,21 +97,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    module = load_model_file(args.model)
-    out = check_output_folder(args.out, args.data) if getattr(args, "out", None) else None
+    mibs = getattr(args, "aux", None) is not None
+    if not mibs and args.data is None:
+        raise DataError(f"{args.model}: give --data DIR (the model file's CSV files), or --aux FILE for an MPS file.")
+    module = None if mibs else load_model_file(args.model)
+    out = check_output_folder(args.out, args.data) if getattr(args, "out", None) and args.command == "solve" else None
     start = time.perf_counter()
-    data = load_tables(args.data, module.TABLES)
-    model = module.build(data)
+    model = read_mibs(args.model, args.aux) if mibs else module.build(load_tables(args.data, module.TABLES))
     load_seconds = time.perf_counter() - start
+    if args.command == "export":
+        return _export(model, args)
     method = args.method or getattr(module, "METHOD", "auto")
     options = dict(getattr(module, "OPTIONS", {}))
     if args.command == "inspect":
         return _inspect(model, method, options)
-    print(f"{Path(args.model).stem}: solving with method '{method}' ...", flush=True)
-    result = solve(model, method=method, solver=args.solver, time_limit=args.time_limit, reading=args.reading, **options)
+    name = Path(args.model).name.removesuffix(".gz").removesuffix(".mps") if mibs else Path(args.model).stem
+    print(f"{name}: solving with method '{method}' ...", flush=True)
+    time_limit = None if args.time_limit is None else max(0.0, args.time_limit - load_seconds)
+    result = solve(model, method=method, solver=args.solver, time_limit=time_limit, reading=args.reading, **options)
     result.timings = {"load data and build": load_seconds, **result.timings}
     print(result)
-    if hasattr(module, "summarize") and result.leader_objective is not None:
+    if module is not None and hasattr(module, "summarize") and result.leader_objective is not None:
         print(module.summarize(model, result))
     if out is not None:
         try:
@@ -115,6 +130,18 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{out} holds a certified result, which this {result.status} result does not replace: it was "
                   f"written as {written[-1].name} and its tables beside it (--force replaces the certified result).")
     return 0 if result.ok else 3
+
+
+def _export(model, args: argparse.Namespace) -> int:
+    """Write ``model`` as <model>.mps and <model>.aux into ``--out`` (each file whole or not at all)."""
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"--out {folder} is a file; give a folder for the .mps and .aux files.")
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = Path(args.model).stem
+    layout = write_mibs(model, folder / f"{stem}.mps", folder / f"{stem}.aux")
+    print(f"wrote {stem}.mps and {stem}.aux ({layout} layout) to {folder}")
+    return 0
 
 
 def _inspect(model, method: str, options: dict) -> int:

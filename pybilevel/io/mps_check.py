@@ -179,7 +179,7 @@ class _Scanner:
         elif kind in ("INTORG", "INTEND"):
             raise self.error(f"marker {kind} out of order (INTORG and INTEND must alternate)")
         else:
-            raise self.error(f"malformed marker line: expected 'name 'MARKER' 'INTORG'|'INTEND''")
+            raise self.error("malformed marker line: expected 'name 'MARKER' 'INTORG'|'INTEND''")
 
     def _rhs(self, tokens: list[str]) -> None:
         self.pairs(tokens[1:] if len(tokens) % 2 else tokens, "RHS")

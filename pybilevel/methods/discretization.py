@@ -49,7 +49,14 @@ from pyomo.core.expr.visitor import identify_variables, replace_expressions
 from pyomo.environ import Binary, ConcreteModel, value
 
 from pybilevel.errors import BilevelError, MethodRefusedError, StructureError
-from pybilevel.methods.base import SPECIAL, Method, MethodOutcome, SolveRequest, refusal_of, register
+from pybilevel.methods.base import (
+    SPECIAL,
+    Method,
+    MethodOutcome,
+    SolveRequest,
+    refusal_of,
+    register,
+)
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure

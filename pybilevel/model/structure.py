@@ -14,7 +14,11 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from pybilevel.errors import StructureError
 from pybilevel.model.components import check_components, check_model_argument
 from pybilevel.model.convexity import classify_follower, is_positive_semidefinite
-from pybilevel.model.dual_reference import DualReference, resolve_dual_references, split_placeholders
+from pybilevel.model.dual_reference import (
+    DualReference,
+    resolve_dual_references,
+    split_placeholders,
+)
 from pybilevel.model.follower import FollowerData
 from pybilevel.model.follower_form import (
     FollowerForm,
