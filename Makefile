@@ -36,6 +36,7 @@ test: $(STAMP)
 library: $(STAMP)
 	$(PY) benchmarks/library_table.py
 	$(PY) benchmarks/library_table.py --nlp
+	$(PY) benchmarks/library_table.py --nonconvex
 
 # MibS/BOBILib instances (MPS + AUX) from ../shared/data/bilevel_instances against BOBILib's optima, see docs/mibs.md.
 bobilib: $(STAMP)
