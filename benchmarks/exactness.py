@@ -22,7 +22,7 @@ import pyomo.environ as pyo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import pybilevel as bl  # noqa: E402
-from oracle import random_tiny_bilevel  # noqa: E402
+from oracle import random_tiny_bilevel, tiny_to_pyomo  # noqa: E402
 from problem_library import PROBLEMS  # noqa: E402
 
 
@@ -51,22 +51,7 @@ def random_model(seed: int, quadratic: bool) -> tuple[pyo.ConcreteModel, float]:
     if quadratic:
         root = np.random.default_rng(100 + seed).uniform(-1, 1, (3, 3))
         tiny.Q = root @ root.T
-    optimum = tiny.solve_by_enumeration()[0]
-    m = pyo.ConcreteModel()
-    X, Y = range(tiny.n_x), range(tiny.n_y)
-    m.x = pyo.Var(X, bounds=lambda _, i: (tiny.x_lb[i], tiny.x_ub[i]))
-    m.f = bl.Follower()
-    m.f.y = pyo.Var(Y, within=pyo.NonNegativeReals)
-    m.f.rows = pyo.Constraint(range(len(tiny.b)), rule=lambda b, r: sum(tiny.A[r, i] * m.x[i] for i in X)
-                              + sum(tiny.B[r, j] * b.y[j] for j in Y) <= tiny.b[r])
-    Q = tiny.Q if quadratic else np.zeros((3, 3))
-    m.f.obj = pyo.Objective(expr=sum(tiny.d[j] * m.f.y[j] for j in Y)
-                            + 0.5 * sum(Q[i, j] * m.f.y[i] * m.f.y[j] for i in Y for j in Y))
-    if tiny.g is not None and len(tiny.g):
-        m.coupling = pyo.Constraint(expr=sum(tiny.Gx[0, i] * m.x[i] for i in X)
-                                    + sum(tiny.Gy[0, j] * m.f.y[j] for j in Y) <= tiny.g[0])
-    m.obj = pyo.Objective(expr=sum(tiny.cx[i] * m.x[i] for i in X) + sum(tiny.cy[j] * m.f.y[j] for j in Y))
-    return m, optimum
+    return tiny_to_pyomo(tiny), tiny.solve_by_enumeration()[0]
 
 
 def cases():

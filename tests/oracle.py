@@ -437,3 +437,25 @@ def _quadratic(expr, index: ComponentMap, n: int) -> tuple[np.ndarray, np.ndarra
         hess[i, j] += a
         hess[j, i] += a
     return lin, hess, float(repn.constant)
+
+
+def tiny_to_pyomo(tiny: TinyBilevel) -> pyo.ConcreteModel:
+    """The matrix instance written with pybilevel's user API (x in its box, y >= 0, <= rows, the
+    follower's Hessian Q, one coupling leader row if any)."""
+    m = pyo.ConcreteModel()
+    X, Y = range(tiny.n_x), range(tiny.n_y)
+    m.x = pyo.Var(X, bounds=lambda _, i: (tiny.x_lb[i], tiny.x_ub[i]))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(Y, within=pyo.NonNegativeReals)
+    m.f.rows = pyo.Constraint(
+        range(len(tiny.b)),
+        rule=lambda b, r: sum(tiny.A[r, i] * m.x[i] for i in X) + sum(tiny.B[r, j] * b.y[j] for j in Y) <= tiny.b[r],
+    )
+    m.f.obj = pyo.Objective(expr=sum(tiny.d[j] * m.f.y[j] for j in Y)
+                            + 0.5 * sum(tiny.Q[i, j] * m.f.y[i] * m.f.y[j] for i in Y for j in Y if tiny.Q[i, j]))
+    m.coupling = pyo.Constraint(
+        range(len(tiny.g)),
+        rule=lambda _, r: sum(tiny.Gx[r, i] * m.x[i] for i in X) + sum(tiny.Gy[r, j] * m.f.y[j] for j in Y) <= tiny.g[r],
+    )
+    m.obj = pyo.Objective(expr=sum(tiny.cx[i] * m.x[i] for i in X) + sum(tiny.cy[j] * m.f.y[j] for j in Y))
+    return m

@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from oracle import random_tiny_bilevel
+from oracle import random_tiny_bilevel, tiny_to_pyomo
 from pybilevel.model.violation import max_violation
 
 ALL_METHODS = (*bl.METHODS, *bl.SPECIAL_METHODS)
@@ -123,25 +123,10 @@ def random_model(seed: int, quadratic: bool) -> pyo.ConcreteModel:
     """The oracle's random LP-LP instance (tests/oracle.py), with a random PSD follower Hessian
     for the QP-LP family."""
     tiny = random_tiny_bilevel(seed, n_x=2, n_y=3, m=3, coupling=seed % 2 == 1)
-    rng = np.random.default_rng(100 + seed)
-    root = rng.uniform(-1, 1, (3, 3)) if quadratic else np.zeros((3, 3))
-    Q = root @ root.T
-    m = pyo.ConcreteModel()
-    X, Y = range(tiny.n_x), range(tiny.n_y)
-    m.x = pyo.Var(X, bounds=lambda _, i: (tiny.x_lb[i], tiny.x_ub[i]))
-    m.f = bl.Follower()
-    m.f.y = pyo.Var(Y, within=pyo.NonNegativeReals)
-    m.f.rows = pyo.Constraint(
-        range(len(tiny.b)),
-        rule=lambda b, r: sum(tiny.A[r, i] * m.x[i] for i in X) + sum(tiny.B[r, j] * b.y[j] for j in Y) <= tiny.b[r],
-    )
-    m.f.obj = pyo.Objective(expr=sum(tiny.d[j] * m.f.y[j] for j in Y)
-                            + 0.5 * sum(Q[i, j] * m.f.y[i] * m.f.y[j] for i in Y for j in Y))
-    if tiny.g is not None and len(tiny.g):
-        m.coupling = pyo.Constraint(expr=sum(tiny.Gx[0, i] * m.x[i] for i in X)
-                                    + sum(tiny.Gy[0, j] * m.f.y[j] for j in Y) <= tiny.g[0])
-    m.obj = pyo.Objective(expr=sum(tiny.cx[i] * m.x[i] for i in X) + sum(tiny.cy[j] * m.f.y[j] for j in Y))
-    return m
+    if quadratic:
+        root = np.random.default_rng(100 + seed).uniform(-1, 1, (3, 3))
+        tiny.Q = root @ root.T
+    return tiny_to_pyomo(tiny)
 
 
 @pytest.mark.parametrize("quadratic", [False, True], ids=["lp_lp", "qp_lp"])
