@@ -43,6 +43,10 @@ def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> li
     """Methods worth trying, best first, each with the reason it would be chosen."""
     if FollowerClass.INTEGER in classes:
         return [(
+            "interdiction_cuts",
+            "an interdiction game with a monotone (packing) follower: cuts from the follower's responses "
+            "with removed items zeroed (Fischetti, Ljubic, Monaci & Sinnl 2019), MILPs by HiGHS",
+        ), (
             "value_function",
             "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
         )]

@@ -52,7 +52,7 @@ from pybilevel.model.structure import _classify_leader as classify_leader
 from pybilevel.solvers.features import Feature
 from pybilevel.solvers.highs import ArrayLP
 
-__all__ = ["METHOD", "InterdictionTransformation", "MinMaxForm", "min_max_form"]
+__all__ = ["METHOD", "InterdictionTransformation", "MinMaxForm", "min_max_form", "opposite_objectives"]
 
 _ADVICE = "the general methods ('sos1', 'bigm', 'strong_duality') take it"
 
@@ -137,7 +137,7 @@ def min_max_form(structure: BilevelStructure) -> MinMaxForm:
 
     if form.follower_class != FollowerClass.LP:
         raise refuse(f"it is a {form.follower_class} follower, and the interdiction form needs an LP follower")
-    scale, leader_only = _opposite_objectives(structure, form, refuse)
+    scale, leader_only = opposite_objectives(structure, form, refuse)
     follower_vars = {id(v) for v in form.variables}
     for con in structure.leader_constraints:
         used = [v for v in identify_variables(con.body, include_fixed=False) if id(v) in follower_vars]
@@ -160,7 +160,7 @@ def min_max_form(structure: BilevelStructure) -> MinMaxForm:
     return MinMaxForm(scale, leader_only)
 
 
-def _opposite_objectives(structure: BilevelStructure, form: FollowerForm, refuse) -> tuple[float, object]:
+def opposite_objectives(structure: BilevelStructure, form: FollowerForm, refuse) -> tuple[float, object]:
     """The scale by which the leader's follower-variable terms are the negative of the follower's
     objective, and the leader's terms in its own variables only."""
     leader = structure.leader_objective

@@ -1,0 +1,272 @@
+"""``method="interdiction_cuts"``: interdiction games whose follower is monotone (a packing problem).
+
+The leader's binary decisions x remove follower variables (a row ``a y_i + b x_j <= c`` with
+``b >= c`` forces ``y_i = 0`` when ``x_j = 1``), the leader's objective is the negative of the
+follower's (plus terms in x), and every other follower row keeps the follower's feasible set
+*downward closed*: nonnegative coefficients, upper limits only, y >= 0 (knapsack, packing,
+matching). Then a response y^k found at any decision stays feasible at every other decision
+once its removed entries are zeroed, which bounds the follower's optimum there from above
+(Fischetti, Ljubić, Monaci & Sinnl, "Interdiction games and monotonicity, with application to
+knapsack problems", INFORMS J. Computing 31(2), 2019):
+
+    phi(x) <= sum_i c_i y^k_i [i not removed by x]
+
+(follower in minimisation form, phi its optimum). The method alternates a master MILP over x and
+one variable theta <= every such cut (a relaxation: its optimum is a lower bound on the leader's)
+with the follower's MILP at the master's decision (an upper bound and a new cut), until the
+bounds meet. Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or
+variable, a model outside the form (``value_function`` or ``interdiction`` then apply).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+from pyomo.repn.standard_repn import generate_standard_repn
+
+from pybilevel.errors import BilevelError, MethodRefusedError
+from pybilevel.methods.base import (
+    SPECIAL,
+    Method,
+    MethodOutcome,
+    SolveRequest,
+    refusal_of,
+    register,
+)
+from pybilevel.methods.interdiction import opposite_objectives
+from pybilevel.model.bounds import FollowerAtLeader
+from pybilevel.model.convexity import FollowerClass
+from pybilevel.results import Status
+from pybilevel.solvers.highs import ArrayLP
+from pybilevel.timing import timed
+
+if TYPE_CHECKING:
+    from pybilevel.model.follower_form import FollowerForm
+    from pybilevel.model.structure import BilevelStructure
+    from pybilevel.timing import TimeBudget
+
+__all__ = ["METHOD", "InterdictionCutsMethod", "MonotoneInterdiction", "monotone_interdiction"]
+
+NAME = "interdiction_cuts"
+_ADVICE = "use 'value_function' (integer follower) or 'interdiction' (LP follower)"
+
+
+@dataclass
+class MonotoneInterdiction:
+    """The arrays of a monotone interdiction game (leader in minimisation form)."""
+
+    form: FollowerForm
+    scale: float  # leader objective = L(x) - scale * (follower objective in minimisation form)
+    leader_cost: np.ndarray  # L(x) = leader_cost @ x + leader_constant
+    leader_constant: float
+    leader_rows: sp.csr_matrix  # leader constraints, over x
+    leader_lower: np.ndarray
+    leader_upper: np.ndarray
+    blockers: list[list[int]]  # for each follower variable, the leader variables that remove it
+
+
+def monotone_interdiction(structure: BilevelStructure) -> MonotoneInterdiction:
+    """The game's arrays, or :class:`MethodRefusedError` naming what is outside the form."""
+    if len(structure.followers) != 1:
+        raise MethodRefusedError(f"method '{NAME}' needs exactly one follower; {_ADVICE}.")
+    form = structure.followers[0]
+
+    def refuse(reason: str) -> MethodRefusedError:
+        return MethodRefusedError(f"method '{NAME}' cannot solve follower {form.follower.name}: {reason}; {_ADVICE}.")
+
+    if form.follower_class not in (FollowerClass.LP, FollowerClass.INTEGER) or form.Q.nnz or form.C.nnz:
+        raise refuse("it needs a linear follower objective without leader variables and linear follower rows")
+    if form.is_nonlinear or form.leader_nonlinear.any():
+        raise refuse("a follower row is nonlinear")
+    for var in structure.leader_variables:
+        if not var.is_binary():
+            raise refuse(f"leader variable {var.name} is not binary")
+    if np.any(form.var_lower != 0):
+        var = form.variables[int(np.flatnonzero(form.var_lower != 0)[0])]
+        raise refuse(f"follower variable {var.name} does not have lower bound 0")
+    scale, leader_only = opposite_objectives(structure, form, refuse)
+    blockers = _blockers(form, refuse)
+    column = {id(v): k for k, v in enumerate(structure.leader_variables)}
+    cost, constant = _linear(leader_only, column, refuse, "the leader's objective terms in its own variables")
+    rows, lower, upper = [], [], []
+    follower_vars = {id(v) for v in form.variables}
+    for con in structure.leader_constraints:
+        repn = generate_standard_repn(con.body, compute_values=True)
+        if any(id(v) in follower_vars for v in repn.linear_vars) or not repn.is_linear():
+            raise refuse(f"leader constraint {con.name} is not linear in leader variables only")
+        row, shift = _linear(con.body, column, refuse, f"leader constraint {con.name}")
+        rows.append(row)
+        lower.append(-np.inf if con.lower is None else float(con.lower) - shift)
+        upper.append(np.inf if con.upper is None else float(con.upper) - shift)
+    n_x = len(structure.leader_variables)
+    leader_rows = sp.csr_matrix(np.array(rows).reshape(len(rows), n_x))
+    if structure.leader_objective.sense != 1:  # maximise: the minimisation form is the negative
+        cost, constant = -cost, -constant
+    return MonotoneInterdiction(form, scale, cost, constant, leader_rows, np.array(lower), np.array(upper), blockers)
+
+
+def _blockers(form: FollowerForm, refuse) -> list[list[int]]:
+    """Which leader variables remove each follower variable; refuses a row that is neither a
+    removal row nor downward closed."""
+    blockers: list[list[int]] = [[] for _ in range(form.n_variables)]
+    a_y, a_x = form.A_y.tocsr(), form.A_x.tocsr()
+    for r, con in enumerate(form.constraints):
+        y_cols, y_vals = a_y.indices[a_y.indptr[r]:a_y.indptr[r + 1]], a_y.data[a_y.indptr[r]:a_y.indptr[r + 1]]
+        x_cols, x_vals = a_x.indices[a_x.indptr[r]:a_x.indptr[r + 1]], a_x.data[a_x.indptr[r]:a_x.indptr[r + 1]]
+        lower, upper = form.row_lower[r], form.row_upper[r]
+        if np.any(y_vals < 0) or lower > 0:
+            raise refuse(f"constraint {con.name} is not a packing row (nonnegative coefficients, an upper limit only)")
+        if len(x_cols) == 0:
+            continue
+        if len(y_cols) != 1 or np.any(x_vals < upper) or upper < y_vals[0] * form.var_upper[y_cols[0]]:
+            raise refuse(
+                f"constraint {con.name} uses leader variables but is not a removal row a*y_i + b*x_j <= c "
+                "with b >= c >= a * (upper bound of y_i)"
+            )
+        blockers[int(y_cols[0])].extend(int(k) for k in x_cols)
+    return blockers
+
+
+def _linear(expr, column: dict[int, int], refuse, what: str) -> tuple[np.ndarray, float]:
+    """Coefficients over the leader variables and the constant of a linear expression."""
+    repn = generate_standard_repn(expr, compute_values=True)
+    if not repn.is_linear():
+        raise refuse(f"{what} must be linear")
+    coefficients = np.zeros(len(column))
+    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        coefficients[column[id(var)]] += coef
+    return coefficients, float(repn.constant)
+
+
+class InterdictionCutsMethod(Method):
+    """The cut loop of the module docstring."""
+
+    name = NAME
+    kind = SPECIAL
+
+    def accepts(self, structure: BilevelStructure) -> BilevelError | None:
+        return refusal_of(monotone_interdiction, structure)
+
+    def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
+        options = dict(request.options)
+        max_iterations = options.pop("max_iterations", None)
+        if options:
+            raise MethodRefusedError(f"method '{NAME}' has no option {', '.join(sorted(options))}; it has max_iterations.")
+        game = monotone_interdiction(structure)
+        timings: dict[str, float] = {}
+        with timed(timings, "solve"):
+            run = _CutLoop(game, max(request.mip_gap, 1e-9)).run(budget, max_iterations)
+        sign = 1 if structure.leader_objective.sense == 1 else -1
+        outcome = MethodOutcome(
+            status=run.status,
+            message=run.message,
+            solver="highs",
+            solver_reason="HiGHS for the master MILP and the follower's MILP at each decision",
+            has_point=run.x is not None,
+            bound=None if run.lower is None else sign * run.lower,
+            iterations=run.iterations,
+            timings=timings,
+            explains_infeasibility=True,
+        )
+        if run.x is not None:
+            for var, value in zip(structure.leader_variables, run.x):
+                var.set_value(float(round(value)), skip_validation=True)
+            for var, value in zip(game.form.variables, run.y):
+                var.set_value(float(round(value)) if not var.is_continuous() else float(value), skip_validation=True)
+        return outcome
+
+    def describe(self, structure: BilevelStructure, options: dict) -> str:
+        game = monotone_interdiction(structure)
+        return (
+            f"method {NAME}: a cut loop over {len(structure.leader_variables)} binary leader variables "
+            f"({sum(map(len, game.blockers))} removals); solver: HiGHS for every MILP"
+        )
+
+
+@dataclass
+class _Run:
+    status: str
+    message: str
+    x: np.ndarray | None
+    y: np.ndarray | None
+    lower: float | None  # proven bound, leader minimisation form
+    iterations: int
+
+
+class _CutLoop:
+    """Master over (x, theta) with theta <= each response's value at x; follower MILP at x."""
+
+    def __init__(self, game: MonotoneInterdiction, gap: float) -> None:
+        self.game, self.gap = game, gap
+        n_x = len(game.leader_cost)
+        self.n_x = n_x
+        # columns: x (binary), theta (free); rows: the leader's, then one per cut
+        rows = sp.hstack([game.leader_rows, sp.csr_matrix((game.leader_rows.shape[0], 1))]).tocsr()
+        integer = np.append(np.ones(n_x, dtype=bool), False)
+        self.master = ArrayLP(rows, game.leader_lower, game.leader_upper, np.append(np.zeros(n_x), -np.inf),
+                              np.append(np.ones(n_x), np.inf), integer=integer)
+        self.cost = np.append(game.leader_cost, -game.scale)  # L(x) - scale * theta
+        self.follower = FollowerAtLeader(game.form)
+
+    def add_cut(self, y: np.ndarray) -> None:
+        """theta <= sum_i c_i y_i [i not removed], linearised as in the module docstring."""
+        c = self.game.form.c
+        row = np.zeros(self.n_x + 1)
+        row[-1] = 1.0
+        constant = 0.0
+        for i, value in enumerate(c * y):
+            if value == 0:
+                continue
+            constant += value
+            removers = self.game.blockers[i]
+            if value < 0:  # the indicator is at least 1 - sum of removers
+                row[removers] += value
+            elif len(removers) == 1:  # at most 1 - x_j
+                row[removers[0]] += value
+        self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
+
+    def run(self, budget: TimeBudget, max_iterations: int | None) -> _Run:
+        game = self.game
+        best_x, best_y, upper, lower, iteration = None, None, np.inf, -np.inf, 0
+        visited: set[bytes] = set()
+        x = np.zeros(self.n_x)
+        first = self.follower.solve(x, time_limit=budget.remaining())
+        if first.status != "optimal":
+            return _Run(Status.ERROR, f"the follower at the leader's zero decision ended '{first.status}'",
+                        None, None, None, 0)
+        self.add_cut(first.x)
+        while True:
+            if budget.spent or (max_iterations is not None and iteration >= max_iterations):
+                break
+            iteration += 1
+            master = self.master.solve(self.cost, time_limit=budget.remaining())
+            if master.status == "infeasible":
+                return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution", None, None, None, iteration)
+            if master.status != "optimal" or not master.has_point:
+                break
+            lower = max(lower, float(master.objective))
+            x = np.round(master.x[: self.n_x])
+            if x.tobytes() in visited:  # its cut is exact there: the master's bound is attained
+                return _Run(Status.OPTIMAL, f"interdiction cuts: the master returned a decision already "
+                            f"evaluated after {iteration} iterations (bounds meet up to the solvers' tolerances)",
+                            best_x, best_y, min(lower, upper) + game.leader_constant, iteration)
+            visited.add(x.tobytes())
+            response = self.follower.solve(x, time_limit=budget.remaining())
+            if response.status != "optimal":
+                break
+            value = float(game.leader_cost @ x) - game.scale * float(response.objective)
+            if value < upper:
+                best_x, best_y, upper = x, response.x, value
+            if upper - lower <= self.gap * max(1.0, abs(upper)):
+                return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
+                            best_x, best_y, lower + game.leader_constant, iteration)
+            self.add_cut(response.x)
+        status = Status.FEASIBLE if best_x is not None else Status.LIMIT
+        bound = None if not np.isfinite(lower) else lower + game.leader_constant
+        return _Run(status, f"interdiction cuts stopped at a limit after {iteration} iterations; proven bound "
+                    f"{bound}", best_x, best_y, bound, iteration)
+
+
+METHOD = register(InterdictionCutsMethod())
