@@ -9,7 +9,8 @@ coefficients are all near 1e-6 is satisfied by almost anything. Each linear row 
 * a coefficient ``a`` of a variable with range ``r`` *matters* if ``|a| * r`` exceeds the
   feasibility tolerance (an unbounded variable's always does);
 * a row is *badly scaled* if a coefficient that matters is at most :data:`AT_RISK`, or its
-  largest coefficient is outside [:data:`ROW_LOW`, :data:`ROW_HIGH`].
+  largest coefficient is outside [:data:`ROW_LOW`, :data:`ROW_HIGH`] (about 1e-3 to 1e3: the
+  absolute tolerance is then too loose or too tight for the row).
 
 A badly scaled row is multiplied by a power of two ``2**k`` (exact in binary floating point: the
 feasible set is unchanged bit for bit) that puts the geometric mean of its smallest coefficient
@@ -50,8 +51,8 @@ __all__ = ["AT_RISK", "ROW_HIGH", "ROW_LOW", "RowScaling", "ScalingPlan", "plan_
 AT_RISK = 1e-8
 #: absolute row feasibility tolerance of the solvers (HiGHS, SCIP, Ipopt's constr_viol_tol order)
 FEASIBILITY_TOL = 1e-6
-#: a row whose largest |coefficient| is outside this band is rescaled (2**-10 and 2**20)
-ROW_LOW, ROW_HIGH = 2.0**-10, 2.0**20
+#: a row whose largest |coefficient| is outside this band (about 1e-3 to 1e3) is rescaled
+ROW_LOW, ROW_HIGH = 2.0**-10, 2.0**10
 
 
 @dataclass
@@ -128,6 +129,12 @@ def plan_scaling(structure: BilevelStructure, method_options: dict | None = None
             f"coefficient {small[0][1]:.3g} of {small[0][0].name} is below the solvers' zero tolerance margin ({AT_RISK:g})"
             if small else f"its largest coefficient {largest:.3g} is outside [{ROW_LOW:.3g}, {ROW_HIGH:.3g}]"
         )
+        if con in frozen and not small:  # only out of the band: solvers cope, within their tolerances
+            note = (f"constraint {con.name} is badly scaled ({reason}) but is left as written because {frozen[con]} "
+                    f"refers to its dual in the user's units; multiplying it by {factor:g} would help the solvers")
+            plan.notes.append(note)
+            warnings.warn(note, ScalingWarning, stacklevel=3)
+            continue
         if con in frozen:
             raise ScalingError(
                 f"constraint {con.name} is badly scaled ({reason}) and cannot be rescaled here because "
