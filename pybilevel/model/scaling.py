@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+import scipy.sparse as sp
 from pyomo.core.base.suffix import Suffix
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from pyomo.core.base.constraint import ConstraintData
     from pyomo.core.base.var import VarData
 
+    from pybilevel.model.follower_form import FollowerForm
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.results import BilevelResult
 
@@ -98,7 +101,7 @@ def plan_scaling(structure: BilevelStructure, method_options: dict | None = None
     """Check every linear row of the model; the rows to rescale, or a :class:`ScalingError`."""
     plan = ScalingPlan()
     frozen = _frozen_rows(structure, method_options or {})
-    rows = [con for form in structure.followers for con in form.constraints] + list(structure.leader_constraints)
+    rows = [con for form in structure.followers for con in _follower_candidates(form)] + list(structure.leader_constraints)
     for con in rows:
         repn = generate_standard_repn(con.body, quadratic=False, compute_values=True)
         if repn.nonlinear_expr is not None:
@@ -145,6 +148,21 @@ def plan_scaling(structure: BilevelStructure, method_options: dict | None = None
         plan.notes.append(f"constraint {con.name} multiplied by 2**{int(math.log2(factor))} = {factor:g} ({reason}); its dual is reported in the user's units")
         _warn_harmless(plan, con, terms, factor)
     return plan
+
+
+def _follower_candidates(form: FollowerForm) -> list[ConstraintData]:
+    """Linear follower rows that may be badly scaled or hold a tiny coefficient, found on the
+    compiled arrays at once (the rows are then checked one by one)."""
+    if form.n_rows == 0:
+        return []
+    matrix = abs(sp.hstack([form.A_y, form.A_x]).tocsr())
+    largest = matrix.max(axis=1).toarray().ravel()
+    flagged = (largest < ROW_LOW) | (largest > ROW_HIGH)
+    entries = matrix.tocoo()
+    flagged[entries.row[(entries.data > 0) & (entries.data <= AT_RISK)]] = True
+    flagged[list(form.row_nonlinear)] = False
+    flagged &= ~form.leader_nonlinear
+    return [form.constraints[i] for i in np.flatnonzero(flagged)]
 
 
 def _lost(terms: list, factor: float) -> list:
