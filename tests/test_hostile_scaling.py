@@ -224,3 +224,17 @@ def test_interval_psd_conditions():
     assert not _interval_psd(np.array([[1.0, 3.0], [3.0, 5.0]]), np.array([[1.0, 3.0], [3.0, 5.0]]))  # det < 0
     assert _interval_psd(np.array([[0.0]]), np.array([[np.inf]]))  # exp(y) over an unbounded y
     assert not _interval_psd(np.array([[-1.0]]), np.array([[3.0]]))
+
+
+def test_a_bound_solvers_read_as_infinite_is_named():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1e20))  # HiGHS and SCIP read 1e20 as no bound at all
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(bounds=(0, 10))
+    m.f.c = pyo.Constraint(expr=m.f.y <= m.x)
+    m.f.obj = pyo.Objective(expr=-m.f.y)
+    m.obj = pyo.Objective(expr=m.x - 2 * m.f.y)  # by hand: x = y = 10, objective -10
+    with pytest.warns(ScalingWarning, match=r"variable x has the bound 1e\+20: solvers read bounds from 1e20 as infinite"):
+        res = bl.solve(m, method="sos1")
+    assert res.ok and res.leader_objective == pytest.approx(-10.0, abs=1e-6)
+    assert any("variable x" in note for note in res.scaling)

@@ -147,7 +147,24 @@ def plan_scaling(structure: BilevelStructure, method_options: dict | None = None
         plan.rows.append(RowScaling(con, factor, reason))
         plan.notes.append(f"constraint {con.name} multiplied by 2**{int(math.log2(factor))} = {factor:g} ({reason}); its dual is reported in the user's units")
         _warn_harmless(plan, con, terms, factor)
+    _check_bounds(plan, structure)
     return plan
+
+
+#: solvers read bounds from 1e20 as infinite (HiGHS' infinite_bound, SCIP's infinity); 1e15 is near
+HUGE_BOUND = 1e15
+
+
+def _check_bounds(plan: ScalingPlan, structure: BilevelStructure) -> None:
+    """Warn about variable bounds so large that solvers treat them as infinite or lose their precision."""
+    variables = list(structure.leader_variables) + [v for form in structure.followers for v in form.variables]
+    for var in variables:
+        huge = [b for b in (var.lb, var.ub) if b is not None and abs(float(b)) >= HUGE_BOUND]
+        if huge:
+            note = (f"variable {var.name} has the bound {huge[0]:.3g}: solvers read bounds from 1e20 as infinite "
+                    f"and lose precision from {HUGE_BOUND:g}; rescale {var.name} or drop the bound if it never binds")
+            plan.notes.append(note)
+            warnings.warn(note, ScalingWarning, stacklevel=4)
 
 
 def _follower_candidates(form: FollowerForm) -> list[ConstraintData]:
