@@ -53,6 +53,14 @@ def test_a_1e9_coefficient_on_a_1e9_range_is_rescaled_not_dropped(method):
     assert m.f.c.expr is written  # the user's constraint is restored exactly as written
 
 
+@pytest.mark.parametrize("method", ["sos1", "bigm"])
+def test_the_pessimistic_reading_of_a_rescaled_row(method):
+    # the follower's optimum is unique, so the pessimistic answer is the optimistic one
+    res = bl.solve(tiny_coefficient_model(), method=method, reading="pessimistic", time_limit=60)
+    assert res.ok, res.message
+    assert res.leader_objective == pytest.approx(-1.5, abs=1e-6) and res.leader["x"] == pytest.approx(1e9, rel=1e-6)
+
+
 def mixed_model(x_upper: float) -> pyo.ConcreteModel:
     """A row mixing 1e9 and 1e-9: 1e9 y - 1e-9 x <= 1e9, x in [0, x_upper]."""
     m = pyo.ConcreteModel()
