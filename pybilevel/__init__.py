@@ -9,6 +9,7 @@ from pybilevel.errors import (
     BilevelError,
     DataError,
     MethodRefusedError,
+    ScalingError,
     SolverUnavailableError,
     StructureError,
 )
@@ -23,7 +24,7 @@ from pybilevel.methods.transformation import find_reformulation
 from pybilevel.model.dual_reference import dual
 from pybilevel.model.follower import Follower
 from pybilevel.model.structure import analyze
-from pybilevel.results import BilevelResult, CertificateWarning, Status
+from pybilevel.results import BilevelResult, CertificateWarning, ScalingWarning, Status
 from pybilevel.solve import solve
 
 __all__ = [
@@ -41,10 +42,12 @@ __all__ = [
     "BilevelResult",
     "Status",
     "CertificateWarning",
+    "ScalingWarning",
     "BilevelError",
     "StructureError",
     "MethodRefusedError",
     "BigMError",
     "SolverUnavailableError",
     "DataError",
+    "ScalingError",
 ]

@@ -8,6 +8,7 @@ __all__ = [
     "BigMError",
     "SolverUnavailableError",
     "DataError",
+    "ScalingError",
 ]
 
 
@@ -33,3 +34,7 @@ class SolverUnavailableError(BilevelError):
 
 class DataError(BilevelError):
     """Input data (CSV files, parameters) is missing or malformed."""
+
+
+class ScalingError(BilevelError):
+    """A row is so badly scaled that a solver's tolerance would erase a coefficient that matters."""

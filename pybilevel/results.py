@@ -12,11 +12,15 @@ if TYPE_CHECKING:
     from pybilevel.model.bounds import BigMValue
 
 
-__all__ = ["BilevelResult", "Status", "CertificateWarning"]
+__all__ = ["BilevelResult", "Status", "CertificateWarning", "ScalingWarning"]
 
 
 class CertificateWarning(UserWarning):
     """A solve returned a point whose follower answer could not be certified optimal."""
+
+
+class ScalingWarning(UserWarning):
+    """A coefficient below the solvers' zero tolerance may be dropped (harmlessly: within tolerance)."""
 
 
 class Status:
@@ -59,6 +63,8 @@ class BilevelResult:
     reading: str = "optimistic"  # or "pessimistic": which follower optimum the values are for
     mpcc: dict[str, object] = field(default_factory=dict)  # local methods: residual, biactive pairs, verdict
     polish: dict[str, object] = field(default_factory=dict)  # what polishing did to the solver's point
+    scaling: list[str] = field(default_factory=list)  # rows rescaled before solving, coefficients solvers may drop
+    convexity: dict[str, str] = field(default_factory=dict)  # follower -> how its convexity is known (nonlinear followers)
 
     @property
     def certified(self) -> bool:
@@ -127,6 +133,8 @@ class BilevelResult:
             lines.append(f"MPCC: {self.mpcc['verdict']} (residual {self.mpcc['residual']:.2g})")
         if self.polish:
             lines.append(_polish_line(self.polish))
+        lines.extend(f"scaling: {note}" for note in self.scaling)
+        lines.extend(f"convexity of follower {f}: {how}" for f, how in self.convexity.items())
         if self.leader_objective is not None:
             lines.append(f"leader objective: {self.leader_objective:.10g}")
             if self.gap is not None:

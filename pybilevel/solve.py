@@ -1,6 +1,8 @@
 """``pybilevel.solve``: analyse -> (rewrite) -> choose method -> solve -> map back -> certify -> result."""
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from pyomo.core.base.block import BlockData
 
 from pybilevel.certify.certificate import certify
@@ -9,6 +11,7 @@ from pybilevel.errors import MethodRefusedError
 from pybilevel.map_back import map_back
 from pybilevel.methods.base import SolveRequest
 from pybilevel.methods.choice import choose_method, requested_method
+from pybilevel.model.scaling import plan_scaling
 from pybilevel.model.structure import analyze
 from pybilevel.readings.base import OPTIMISTIC
 from pybilevel.readings.optimistic import OptimisticReading
@@ -52,20 +55,27 @@ def solve(
     if reading not in READINGS:
         raise MethodRefusedError(f"unknown reading '{reading}'; choose one of {', '.join(map(repr, READINGS))}.")
     budget, timings = TimeBudget(time_limit), {}
-    with timed(timings, "compile"):
-        structure = analyze(model)
-    with READINGS[reading].applied(structure, timings) as problem:
-        chosen, why = choose_method(problem, requested)
-        outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget.share(METHOD_SHARE))
-    timings.update(outcome.timings)
-    with timed(timings, "invert"):
-        result = map_back(structure, outcome, chosen.name, why)
-        READINGS[reading].invert(structure, result, budget)
-    if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
-        with timed(timings, "certify"):
-            result.attach_certificate(certify(structure, reading=reading, budget=budget))
-    elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED) and not outcome.explains_infeasibility:
-        with timed(timings, "diagnose"):
-            result.status, result.message = diagnose_infeasible(structure, result)
+    with ExitStack() as stack:
+        with timed(timings, "compile"):
+            structure = analyze(model)
+            scaling = plan_scaling(structure, method_options)  # refuses a row it cannot rescale exactly
+            if scaling.rows:  # badly scaled rows multiplied by powers of two until the result is certified
+                stack.enter_context(scaling.applied())
+                structure = analyze(model)
+        with READINGS[reading].applied(structure, timings) as problem:
+            chosen, why = choose_method(problem, requested)
+            outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget.share(METHOD_SHARE))
+        timings.update(outcome.timings)
+        with timed(timings, "invert"):
+            result = map_back(structure, outcome, chosen.name, why)
+            result.convexity = {form.follower.name: form.convexity for form in structure.followers if form.convexity}
+            READINGS[reading].invert(structure, result, budget)
+        if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
+            with timed(timings, "certify"):
+                result.attach_certificate(certify(structure, reading=reading, budget=budget))
+        elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED) and not outcome.explains_infeasibility:
+            with timed(timings, "diagnose"):
+                result.status, result.message = diagnose_infeasible(structure, result)
+        scaling.map_duals(result)
     result.timings, result.reading = timings, reading
     return result

@@ -186,9 +186,10 @@ def value_cut_only(form: FollowerForm) -> bool:
 
 
 def follower_solver(structure: BilevelStructure, form: FollowerForm) -> str:
-    """HiGHS for LP, convex-QP and MILP followers; SCIP otherwise."""
-    if form.follower_class == FollowerClass.CONVEX_NLP:
+    """HiGHS for LP, convex-QP and MILP followers; Ipopt for NLP followers proven convex; SCIP otherwise."""
+    if form.follower_class == FollowerClass.CONVEX_NLP and form.convexity_proven:
         return "ipopt"  # a local optimum of a convex problem is global; more accurate than SCIP
+    # a convex NLP follower only sampled (not proven) convex may hide a nonconvex dent: SCIP is global
     if form.leader_nonlinear.any() or form.follower_class not in (FollowerClass.LP, FollowerClass.QP, FollowerClass.INTEGER):
         return "scip"
     if form.Q.nnz and form.integer.any():

@@ -6,13 +6,19 @@ its objective (minimisation form) is convex in y, every ``g(y) <= upper`` row is
 curvature analysis, so the Hessians in y (exact, from Pyomo's symbolic differentiation) are
 evaluated at sampled (leader, follower) points inside the variable bounds: a negative
 curvature found is a proof of nonconvexity (refused, naming the component); none found is
-evidence, not proof, and the result says so.
+evidence, not proof. :func:`convexity_proof` then tries to prove it: interval bounds on every
+second derivative over the variable box (Pyomo's FBBT, ``compute_bounds_on_expr``), and an
+interval matrix that is positive semidefinite by Gershgorin's discs or by Rohn's bound
+(smallest eigenvalue of the midpoint matrix minus the spectral radius of the radius matrix).
+What is not proven is said in ``form.convexity`` (the structure's description and the result),
+and the certificate re-solves such a follower with the global solver (SCIP) instead of Ipopt.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 from pyomo.core.expr.calculus.derivatives import differentiate
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.environ import value
@@ -22,7 +28,9 @@ if TYPE_CHECKING:
 
     from pybilevel.model.follower_form import FollowerForm
 
-__all__ = ["FollowerClass", "classify_follower", "is_positive_semidefinite", "nonconvexities", "SAMPLES"]
+__all__ = [
+    "FollowerClass", "classify_follower", "convexity_proof", "is_positive_semidefinite", "nonconvexities", "SAMPLES",
+]
 
 SAMPLES = 30
 _TOL = 1e-8
@@ -46,7 +54,17 @@ def classify_follower(form: FollowerForm) -> str:
     if form.is_nonlinear:
         found = nonconvexities(form)
         form.reasons.extend(found)
-        return FollowerClass.NONCONVEX_NLP if found else FollowerClass.CONVEX_NLP
+        if found:
+            return FollowerClass.NONCONVEX_NLP
+        unproven = convexity_proof(form)
+        form.convexity_proven = not unproven
+        form.convexity = (
+            "proven convex (interval bounds on its Hessian over the variable box)" if not unproven else
+            f"convexity NOT proven ({'; '.join(unproven)}); no negative curvature at {SAMPLES} sampled points, "
+            "so the certificate re-solves it with the global solver (SCIP)"
+        )
+        form.reasons.append(form.convexity)
+        return FollowerClass.CONVEX_NLP
     if form.Q.nnz == 0:
         return FollowerClass.LP
     return FollowerClass.QP if is_positive_semidefinite(form.Q) else FollowerClass.NONCONVEX_QP
@@ -95,6 +113,66 @@ def nonconvexities(form: FollowerForm, samples: int = SAMPLES, seed: int = 0) ->
             if evaluated == 0:
                 found.append(f"{name}: its curvature could not be evaluated at any sampled point, so convexity is undecided")
     return found
+
+
+def convexity_proof(form: FollowerForm) -> list[str]:
+    """The parts of the follower whose required curvature interval bounds cannot prove (empty: proven)."""
+    columns = {id(v): j for j, v in enumerate(form.variables)}
+    parts = []
+    if form.objective_nonlinear is not None or form.Q.nnz:
+        parts.append((f"objective {form.objective.name}", form.objective_nonlinear, 1, form.Q))
+    for row, expr in form.row_nonlinear.items():
+        lower, upper = np.isfinite(form.row_lower[row]), np.isfinite(form.row_upper[row])
+        parts.append((f"constraint {form.constraints[row].name}", expr, 0 if (lower and upper) else (1 if upper else -1), None))
+    unproven = []
+    for name, expr, required, base in parts:
+        hessian = _hessian(expr, columns) if expr is not None else []
+        used = _used_columns(hessian, base)
+        local = {j: k for k, j in enumerate(used)}
+        n = len(used)
+        low, high = np.zeros((n, n)), np.zeros((n, n))
+        if base is not None:
+            block = base[used][:, used].toarray()
+            low, high = low + block, high + block
+        for i, j, entry in hessian:
+            lb, ub = _interval(entry)
+            low[local[i], local[j]] += lb
+            high[local[i], local[j]] += ub
+        low, high = 0.5 * (low + low.T), 0.5 * (high + high.T)
+        if required == -1:
+            low, high = -high, -low
+        proven = (low == 0).all() and (high == 0).all() if required == 0 else _interval_psd(low, high)
+        if not proven:
+            unproven.append(f"{name}: interval bounds on its Hessian do not exclude "
+                            + ("curvature" if required == 0 else "negative curvature" if required == 1 else "positive curvature"))
+    return unproven
+
+
+def _interval(expr) -> tuple[float, float]:
+    """Bounds of ``expr`` over the variables' bounds; infinite where FBBT finds none."""
+    try:
+        lb, ub = compute_bounds_on_expr(expr)
+    except (ValueError, ZeroDivisionError, OverflowError, ArithmeticError):
+        return -np.inf, np.inf
+    return (-np.inf if lb is None else float(lb)), (np.inf if ub is None else float(ub))
+
+
+def _interval_psd(low: np.ndarray, high: np.ndarray, tol: float = 1e-9) -> bool:
+    """Whether every symmetric matrix between ``low`` and ``high`` is positive semidefinite
+    (sufficient conditions: Gershgorin's discs, or Rohn's bound when every bound is finite)."""
+    if not low.size:
+        return True
+    off = np.maximum(np.abs(low), np.abs(high))
+    np.fill_diagonal(off, 0.0)
+    if np.isnan(low).any() or np.isnan(high).any() or not np.isfinite(off).all() or not np.isfinite(np.diag(low)).all():
+        return False
+    if (np.diag(low) - off.sum(axis=1) >= -tol).all():
+        return True
+    if not np.isfinite(high).all():
+        return False
+    center, radius = 0.5 * (low + high), 0.5 * (high - low)
+    scale = max(1.0, float(np.abs(center).max()))
+    return bool(np.linalg.eigvalsh(center).min() - np.abs(np.linalg.eigvalsh(radius)).max() >= -tol * scale)
 
 
 def _used_columns(hessian, base) -> list[int]:

@@ -59,6 +59,8 @@ class FollowerForm:
     objective_nonlinear: object = None  # min-form objective terms beyond quadratic that involve y
     row_nonlinear: dict[int, object] = field(default_factory=dict)  # row -> its terms nonlinear in y
     reasons: list[str] = field(default_factory=list)  # what makes the class what it is
+    convexity: str = ""  # nonlinear convex followers: how convexity is known (see model/convexity.py)
+    convexity_proven: bool = False  # True only where interval bounds on the Hessian prove it
 
     @property
     def n_variables(self) -> int:
