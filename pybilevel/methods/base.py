@@ -44,11 +44,14 @@ GLOBAL, LOCAL, SPECIAL = "global", "local", "special"
 
 @dataclass
 class SolveRequest:
-    """What the user asked of a solve beyond the method: solver, gap and the method's own options."""
+    """What the user asked of a solve beyond the method: solver, gap and the method's own options;
+    the solver's own options and whether to show its log (``tee``)."""
 
     solver: str | None = None
     mip_gap: float = 1e-9
     options: dict = field(default_factory=dict)
+    solver_options: dict = field(default_factory=dict)
+    tee: bool = False
 
     def __post_init__(self) -> None:
         gap = self.mip_gap
