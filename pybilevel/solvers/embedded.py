@@ -16,7 +16,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, SumExpression
 
 from pybilevel.errors import SolverUnavailableError
 from pybilevel.solvers.features import Feature
-from pybilevel.solvers.highs import solve_linear
+from pybilevel.solvers.highs import silence_banner, solve_linear
 
 __all__ = ["SolveOutcome", "choose_solver", "solve_model", "termination_status", "SOLVERS"]
 
@@ -95,6 +95,8 @@ def solve_model(
         return SolveOutcome(solver, "limit", "no time left in the budget", None, None, False, 0.0)
     if solver == "ipopt":
         return _solve_with_ipopt(model, time_limit, warm_start, {**({"print_level": 5} if tee else {}), **(solver_options or {})})
+    if solver == "highs":
+        silence_banner()  # before Pyomo's interface or solve_linear makes the first instance
     opt = SolverFactory(SOLVERS[solver])
     if not opt.available():
         package = {"highs": "highspy", "scip": "pyscipopt"}[solver]

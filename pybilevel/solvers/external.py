@@ -131,13 +131,15 @@ def check_capabilities(model: BlockData, solver: str, features: set[str], method
     missing = sorted(needed - known)
     if missing:
         embedded, _ = choose_solver(features)
-        others = [name for name, has in CAPABILITIES.items() if needed <= has and name != solver]
+        embedded_routes = {*SOLVERS.values(), "scip_persistent"}  # the embedded solvers again: no alternative
+        others = [name for name, has in CAPABILITIES.items()
+                  if needed <= has and name != solver and name not in embedded_routes]
         usable = [name for name in others if _available(name)][:3]
-        alternative = f"solver='{usable[0]}' or " if usable else ""
+        remedy = (f"use solver='{usable[0]}' or leave solver unset (embedded {embedded})" if usable else
+                  f"leave solver unset (embedded {embedded}), or install one of {', '.join(others[:4])}")
         raise MethodRefusedError(
             f"solver '{solver}' cannot take the single-level model of method '{method}': it holds "
-            f"{', '.join(missing)}, which Pyomo's '{solver}' interface does not pass on; use {alternative}"
-            f"leave solver unset (embedded {embedded})" + ("" if usable else f", or one of {', '.join(others[:4])}") + "."
+            f"{', '.join(missing)}, which Pyomo's '{solver}' interface does not pass on; {remedy}."
         )
 
 
