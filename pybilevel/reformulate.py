@@ -19,6 +19,7 @@ from pybilevel.model.structure import analyze
 if TYPE_CHECKING:
     from pyomo.core.base.block import BlockData
 
+    from pybilevel.methods.base import Method
     from pybilevel.methods.transformation import Reformulation
 
 __all__ = ["reformulate"]
@@ -32,13 +33,11 @@ def reformulate(model: BlockData, method: str = "auto", solver: str | None = Non
     what the model needs); ``solver=None`` prepares it for the solver pybilevel would choose.
     ``Reformulation.remove()`` undoes everything.
     """
+    requested = requested_method(method)
+    _refuse_decomposition(requested)
     structure = analyze(model)
-    chosen, _ = choose_method(structure, requested_method(method))
-    if not isinstance(chosen, ReformulationMethod):
-        raise MethodRefusedError(
-            f"method '{chosen.name}' is a decomposition (a sequence of problems), not one single-level model; "
-            "give a reformulation method: bigm, sos1, kkt, strong_duality."
-        )
+    chosen, _ = choose_method(structure, requested)
+    _refuse_decomposition(chosen)
     reformulation = chosen.transformation().reformulate(structure, **method_options)
     try:
         chosen.choose_solver(reformulation, solver)
@@ -46,3 +45,11 @@ def reformulate(model: BlockData, method: str = "auto", solver: str | None = Non
         reformulation.remove()
         raise
     return reformulation
+
+
+def _refuse_decomposition(method: Method | None) -> None:
+    if method is not None and not isinstance(method, ReformulationMethod):
+        raise MethodRefusedError(
+            f"method '{method.name}' is a decomposition (a sequence of problems), not one single-level model; "
+            "give a reformulation method: bigm, sos1, kkt, strong_duality."
+        )
