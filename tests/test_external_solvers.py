@@ -41,6 +41,14 @@ def test_glpk_gives_the_certified_optimum(problem) -> None:
     _check_same_optimum(problem, "bigm", "glpk")
 
 
+@pytest.mark.parametrize(("solver", "method"), [("scip_direct", "sos1"), ("appsi_highs", "bigm")])
+@pytest.mark.parametrize("problem", LP_LP[:3], ids=lambda p: p.name)
+def test_pyomo_interfaces_of_the_pip_solvers(problem, solver: str, method: str) -> None:
+    """pyomo.contrib.solver (scip_direct) and an appsi solver through the legacy factory (appsi_highs),
+    with a time limit: both need only the pip packages pybilevel already installs."""
+    _check_same_optimum(problem, method, solver, time_limit=60)
+
+
 @needs_cbc
 def test_solver_options_reach_cbc() -> None:
     problem = LP_LP[0]

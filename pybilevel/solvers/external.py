@@ -11,6 +11,7 @@ the embedded solvers' :class:`~pybilevel.solvers.embedded.SolveOutcome`.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import time
@@ -27,6 +28,7 @@ from pyomo.opt.base.solvers import UnknownSolver
 from pybilevel.errors import MethodRefusedError, SolverUnavailableError
 from pybilevel.solvers.embedded import SOLVERS, SolveOutcome, choose_solver, termination_status
 from pybilevel.solvers.features import Feature
+from pybilevel.solvers.highs import silence_banner
 
 __all__ = ["CAPABILITIES", "LOCAL_SOLVERS", "is_external", "check_solver_name", "check_capabilities", "solve_external"]
 
@@ -154,6 +156,8 @@ def solve_external(
     """Solve ``model`` with a Pyomo solver and load its solution; a failure comes back as status ``"error"``."""
     if time_limit is not None and time_limit <= 0:
         return SolveOutcome(solver, "limit", "no time left in the budget", None, None, False, 0.0)
+    if "highs" in solver:
+        silence_banner()  # before Pyomo's HiGHS interface makes the process's first instance
     local = _base_name(solver) in LOCAL_SOLVERS
     start = time.perf_counter()
     try:
@@ -203,11 +207,15 @@ def _solve_legacy(model: BlockData, solver: str, time_limit: float | None, mip_g
     if time_limit is not None:
         if name in _TIME_OPTION:
             solver_options[_TIME_OPTION[name]] = time_limit
-        elif hasattr(opt, "_timelimit"):  # a shell solver: cbc -sec, glpk --tmlim (whole seconds)
+        elif hasattr(opt, "_timelimit") or "timelimit" in inspect.signature(opt.solve).parameters:
+            # a shell solver (cbc -sec, glpk --tmlim in whole seconds) or an appsi solver
             keywords["timelimit"] = math.ceil(time_limit) if name == "glpk" else time_limit
         else:
             logger.warning("solver '%s': pybilevel does not know its time-limit option; give it in solver_options", solver)
     solver_options.update(options)
+    config = getattr(opt, "config", None)  # an appsi solver: the gap is in its config
+    if config is not None and "mip_gap" in config:
+        config.mip_gap = mip_gap
     results = opt.solve(model, load_solutions=False, tee=tee, options=solver_options, **keywords)
     condition = results.solver.termination_condition
     if condition == Legacy.userInterrupt:
