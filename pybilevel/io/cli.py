@@ -164,7 +164,8 @@ def _export(model, args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     stem = Path(args.model).stem
     layout = write_mibs(model, folder / f"{stem}.mps", folder / f"{stem}.aux")
-    print(f"wrote {stem}.mps and {stem}.aux ({layout} layout) to {folder}")
+    if not args.quiet:
+        print(f"wrote {stem}.mps and {stem}.aux ({layout} layout) to {folder}")
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import shutil
 import time
 
 from pyomo.contrib.solver.common.factory import SolverFactory as ContribSolverFactory
@@ -89,10 +90,14 @@ def check_solver_name(solver: str | None) -> None:
     """Refuse a name that is neither embedded nor known to one of Pyomo's solver factories."""
     if solver is None or solver in SOLVERS or _is_contrib(solver):
         return
-    if isinstance(LegacySolverFactory(solver), UnknownSolver):
+    # asked only about a registered name or an executable on PATH (Pyomo runs any other through
+    # its AMPL interface and logs a traceback when that fails)
+    registered = solver.split(":")[0] in LegacySolverFactory._cls  # noqa: SLF001
+    if not (registered or shutil.which(solver)) or isinstance(LegacySolverFactory(solver), UnknownSolver):
         raise MethodRefusedError(
             f"unknown solver '{solver}': neither embedded ({', '.join(SOLVERS)}) nor known to Pyomo's SolverFactory "
-            "(e.g. 'cbc', 'glpk', 'gurobi', 'cplex', 'gurobi_direct', 'asl:couenne')."
+            "(e.g. 'cbc', 'glpk', 'gurobi', 'cplex', 'gurobi_direct', 'asl:couenne'), nor an AMPL solver "
+            "executable on PATH."
         )
 
 
