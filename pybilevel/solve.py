@@ -59,7 +59,7 @@ def solve(
     if reading not in READINGS:
         raise MethodRefusedError(f"unknown reading '{reading}'; choose one of {', '.join(map(repr, READINGS))}.")
     budget, timings = TimeBudget(time_limit), {}
-    request = SolveRequest(solver, mip_gap, method_options, dict(solver_options or {}), tee)
+    request = SolveRequest(solver, mip_gap, method_options, {} if solver_options is None else solver_options, tee)
     logger.info("solve %s: method %s, solver %s, %s reading, time limit %s", model.name, method, solver or "auto",
                 reading, time_limit)
     with timed(timings, "compile"):

@@ -97,3 +97,8 @@ def test_status_mapping(solver: str) -> None:
     optimal = solve_external(m, solver)
     assert (optimal.status, optimal.has_solution, optimal.objective, m.x.value) == ("optimal", True, 0.0, 0.0)
     assert solve_external(m, solver, time_limit=0.0).status == "limit"
+
+
+def test_solver_options_must_be_a_dict() -> None:
+    with pytest.raises(bl.MethodRefusedError, match="solver_options must be a dict"):
+        bl.solve(LP_LP[0].build(), solver_options=["threads", 2])

@@ -57,6 +57,8 @@ class SolveRequest:
         gap = self.mip_gap
         if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not 0 <= gap < float("inf"):
             raise MethodRefusedError(f"mip_gap must be a finite number >= 0 (relative gap, e.g. 1e-6), got {gap!r}.")
+        if not isinstance(self.solver_options, dict):
+            raise MethodRefusedError(f"solver_options must be a dict {{option name: value}}, got {self.solver_options!r}.")
 
 
 @dataclass
