@@ -60,8 +60,7 @@ def solve(
         raise MethodRefusedError(f"unknown reading '{reading}'; choose one of {', '.join(map(repr, READINGS))}.")
     budget, timings = TimeBudget(time_limit), {}
     request = SolveRequest(solver, mip_gap, method_options, {} if solver_options is None else solver_options, tee)
-    logger.info("solve %s: method %s, solver %s, %s reading, time limit %s", model.name, method, solver or "auto",
-                reading, time_limit)
+    logger.info("solve: method %s, solver %s, %s reading, time limit %s", method, solver or "auto", reading, time_limit)
     with timed(timings, "compile"):
         structure = analyze(model)
     if logger.isEnabledFor(logging.INFO):  # describe() walks the model: only when someone listens
