@@ -102,3 +102,11 @@ def test_status_mapping(solver: str) -> None:
 def test_solver_options_must_be_a_dict() -> None:
     with pytest.raises(bl.MethodRefusedError, match="solver_options must be a dict"):
         bl.solve(LP_LP[0].build(), solver_options=["threads", 2])
+
+
+@needs_cbc
+def test_tee_shows_the_solver_log(capfd) -> None:
+    bl.solve(LP_LP[0].build(), method="bigm", solver="cbc", tee=True)
+    assert "CBC" in capfd.readouterr().out
+    bl.solve(LP_LP[0].build(), method="bigm", solver="cbc")
+    assert "CBC" not in capfd.readouterr().out
