@@ -1,7 +1,8 @@
 """pybilevel: bilevel optimization on top of Pyomo.
 
 Write the leader as a Pyomo model, each follower as a :class:`Follower` block in it, then call
-:func:`solve`. The reformulations are also Pyomo transformations (``bilevel.kkt``,
+:func:`solve` (any Pyomo solver with ``solver="cbc"`` etc.), or :func:`reformulate` to get the
+single-level model and solve it yourself. The reformulations are also Pyomo transformations (``bilevel.kkt``,
 ``bilevel.bigm``, ``bilevel.strong_duality``, ``bilevel.sos1``, ``bilevel.interdiction``).
 """
 from pybilevel.errors import (
@@ -24,6 +25,7 @@ from pybilevel.methods.transformation import find_reformulation
 from pybilevel.model.dual_reference import dual
 from pybilevel.model.follower import Follower
 from pybilevel.model.structure import analyze
+from pybilevel.reformulate import reformulate
 from pybilevel.results import BilevelResult, CertificateWarning, ScalingWarning, Status
 from pybilevel.solve import solve
 
@@ -31,6 +33,7 @@ __all__ = [
     "Follower",
     "dual",
     "solve",
+    "reformulate",
     "read_mibs",
     "write_mibs",
     "analyze",

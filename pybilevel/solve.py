@@ -1,6 +1,7 @@
 """``pybilevel.solve``: analyse -> (rewrite) -> choose method -> solve -> map back -> certify -> result."""
 from __future__ import annotations
 
+import logging
 from contextlib import ExitStack
 
 from pyomo.core.base.block import BlockData
@@ -17,7 +18,7 @@ from pybilevel.readings.base import OPTIMISTIC
 from pybilevel.readings.optimistic import OptimisticReading
 from pybilevel.readings.pessimistic import PessimisticReading
 from pybilevel.results import BilevelResult, Status
-from pybilevel.solvers.embedded import SOLVERS
+from pybilevel.solvers.external import check_solver_name
 from pybilevel.timing import TimeBudget, timed
 
 __all__ = ["solve"]
@@ -25,6 +26,7 @@ __all__ = ["solve"]
 #: the share of the time budget a method may use; the rest is kept for mapping back and the certificate
 METHOD_SHARE = 0.9
 READINGS = {reading.name: reading for reading in (OptimisticReading(), PessimisticReading())}
+logger = logging.getLogger(__name__)
 
 
 def solve(
@@ -35,6 +37,8 @@ def solve(
     mip_gap: float = 1e-9,
     certify_result: bool = True,
     reading: str = OPTIMISTIC,
+    solver_options: dict | None = None,
+    tee: bool = False,
     **method_options,
 ) -> BilevelResult:
     """Solve the bilevel problem in ``model`` and return a certified result.
@@ -43,29 +47,37 @@ def solve(
     ``pybilevel.methods.base.METHODS_BY_NAME`` (``docs/architecture.md``); options of the method
     (e.g. ``dual_bound`` for big-M, ``max_iterations`` for value_function) pass through
     ``method_options``. ``solver`` overrides the single-level solver (``"ipopt"`` with ``"kkt"``
-    solves the MPCC locally through pyomo.mpec's ``mpec.simple_nonlinear``). ``time_limit``
+    solves the MPCC locally through pyomo.mpec's ``mpec.simple_nonlinear``; any other name Pyomo's
+    ``SolverFactory`` knows, e.g. ``"cbc"``, is checked against what the reformulation needs:
+    :mod:`pybilevel.solvers.external`), with ``solver_options`` passed to it; ``tee`` shows its log
+    (the certificate and polishing stay on the embedded solvers). ``time_limit``
     (seconds) is the method's budget; ``mip_gap`` (relative) goes to its solver. ``reading`` is
     ``"optimistic"`` (the follower optimum best for the leader) or ``"pessimistic"`` (the worst;
     LP / convex-QP followers, :mod:`pybilevel.readings.pessimistic`). The model is left as it
     was, except that its variables hold the solution found.
     """
     requested = requested_method(method)
-    if solver is not None and solver not in SOLVERS:
-        raise MethodRefusedError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}.")
+    check_solver_name(solver)
     if reading not in READINGS:
         raise MethodRefusedError(f"unknown reading '{reading}'; choose one of {', '.join(map(repr, READINGS))}.")
     budget, timings = TimeBudget(time_limit), {}
+    request = SolveRequest(solver, mip_gap, method_options, {} if solver_options is None else solver_options, tee)
+    logger.info("solve: method %s, solver %s, %s reading, time limit %s", method, solver or "auto", reading, time_limit)
     with ExitStack() as stack:
         with timed(timings, "compile"):
             structure = analyze(model)
             scaling = plan_scaling(structure, method_options)  # refuses a row it cannot rescale exactly
-            if scaling.rows:  # badly scaled rows multiplied by powers of two until the result is certified
+            if scaling.rows:  # badly scaled rows multiplied by powers of two, restored on exit
                 stack.enter_context(scaling.applied())
                 structure = analyze(model)
+        if logger.isEnabledFor(logging.INFO):  # describe() walks the model: only when someone listens
+            logger.info("analyse: %s (%.3f s)", structure.describe().replace("\n", "; "), timings["compile"])
         with READINGS[reading].applied(structure, timings) as problem:
             chosen, why = choose_method(problem, requested)
-            outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget.share(METHOD_SHARE))
+            logger.info("method %s: %s", chosen.name, why)
+            outcome = chosen.solve(problem, request, budget.share(METHOD_SHARE))
         timings.update(outcome.timings)
+        logger.info("method %s: %s (%s)", chosen.name, outcome.status, outcome.message)
         with timed(timings, "invert"):
             result = map_back(structure, outcome, chosen.name, why)
             result.convexity = {form.follower.name: form.convexity for form in structure.followers if form.convexity}
@@ -78,4 +90,6 @@ def solve(
                 result.status, result.message = diagnose_infeasible(structure, result)
         scaling.map_duals(result)
     result.timings, result.reading = timings, reading
+    logger.info("done: %s, leader objective %s, %.3f s in all", result.status, result.leader_objective,
+                sum(timings.values()))
     return result

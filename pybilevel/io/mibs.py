@@ -60,6 +60,7 @@ from pybilevel.errors import DataError, MethodRefusedError, StructureError
 from pybilevel.io.mps_check import check_mps, read_text_lines
 from pybilevel.model.follower import Follower
 from pybilevel.model.structure import BilevelStructure, analyze
+from pybilevel.solvers.highs import quiet_highs
 
 __all__ = ["MibsInstance", "read_mibs", "read_instance", "to_pyomo", "write_mibs", "instance_of"]
 
@@ -145,8 +146,7 @@ def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
 
 def _highs_lp(path: Path) -> highspy.HighsLp:
     """HiGHS's reading of the MPS file (copied to a ``.mps`` name first if it has another suffix)."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     with tempfile.TemporaryDirectory() as folder:
         source = path
         if not (path.name.endswith(".mps") or path.name.endswith(".mps.gz")):
@@ -618,8 +618,7 @@ def _write_mps(instance: MibsInstance, path: Path) -> None:
     if instance.integer.any():
         kinds = {True: highspy.HighsVarType.kInteger, False: highspy.HighsVarType.kContinuous}
         lp.integrality_ = [kinds[bool(flag)] for flag in instance.integer]
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     if highs.passModel(lp) == highspy.HighsStatus.kError or highs.writeModel(str(path)) == highspy.HighsStatus.kError:
         raise DataError(f"{path}: HiGHS could not write the MPS file")
 

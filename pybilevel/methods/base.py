@@ -44,16 +44,21 @@ GLOBAL, LOCAL, SPECIAL = "global", "local", "special"
 
 @dataclass
 class SolveRequest:
-    """What the user asked of a solve beyond the method: solver, gap and the method's own options."""
+    """What the user asked of a solve beyond the method: solver, gap and the method's own options;
+    the solver's own options and whether to show its log (``tee``)."""
 
     solver: str | None = None
     mip_gap: float = 1e-9
     options: dict = field(default_factory=dict)
+    solver_options: dict = field(default_factory=dict)
+    tee: bool = False
 
     def __post_init__(self) -> None:
         gap = self.mip_gap
         if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not 0 <= gap < float("inf"):
             raise MethodRefusedError(f"mip_gap must be a finite number >= 0 (relative gap, e.g. 1e-6), got {gap!r}.")
+        if not isinstance(self.solver_options, dict):
+            raise MethodRefusedError(f"solver_options must be a dict {{option name: value}}, got {self.solver_options!r}.")
 
 
 @dataclass

@@ -4,6 +4,7 @@ a method that solves its model differently overrides :meth:`ReformulationMethod.
 :meth:`ReformulationMethod.run` (``kkt``, ``regularized``)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from pybilevel.methods.scholtes import complementarity_report
 from pybilevel.model.duals import follower_duals, follower_reduced_costs
 from pybilevel.results import Status
 from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
+from pybilevel.solvers.external import check_capabilities, is_external, solve_external
 from pybilevel.solvers.model_size import model_size
 from pybilevel.timing import timed
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from pybilevel.timing import TimeBudget
 
 __all__ = ["ReformulationMethod", "outcome_of", "reached_bigm"]
+
+logger = logging.getLogger(__name__)
 
 
 class ReformulationMethod(Method):
@@ -50,9 +54,14 @@ class ReformulationMethod(Method):
         timings: dict[str, float] = {}
         with timed(timings, "reformulate"):
             reformulation = self.transformation().reformulate(structure, **request.options)
+        logger.info("method %s: reformulated in %.3f s (%s)", self.name, timings["reformulate"],
+                    ", ".join(sorted(reformulation.features)) or "linear")
         try:
             solver, reason = self.choose_solver(reformulation, request.solver)
-            solved, mpcc = self.run(reformulation, solver, budget, request.mip_gap)
+            logger.info("method %s: solving the single-level model with %s", self.name, reason)
+            solved, mpcc = self.run(reformulation, solver, budget, request)
+            logger.info("method %s: %s %s (%s) in %.3f s", self.name, solved.solver, solved.status,
+                        solved.termination, solved.seconds)
             if solved.solver_seconds is not None:  # the rest is the translation to the solver and back
                 timings["translate"] = solved.seconds - solved.solver_seconds
             timings["solve"] = solved.seconds if solved.solver_seconds is None else solved.solver_seconds
@@ -62,6 +71,7 @@ class ReformulationMethod(Method):
                     polished = polish_on_branch(reformulation, budget)
             with timed(timings, "size"):  # for the report only: skipped when the budget is spent
                 size = {} if budget.spent else model_size(reformulation.model)
+            logger.info("method %s: single-level model %s", self.name, size or "(size skipped: budget spent)")
             with timed(timings, "invert"):
                 outcome = outcome_of(reformulation, solved, reason)
         finally:
@@ -75,17 +85,23 @@ class ReformulationMethod(Method):
         solver, reason = choose_solver(reformulation.features)
         if requested is not None:
             solver, reason = requested, f"{requested} (chosen by the user)"
-        return solver, self.prepare(reformulation, solver) or reason
+        reason = self.prepare(reformulation, solver) or reason
+        if is_external(solver):  # after prepare: kkt's pairs are SOS1 sets by then
+            check_capabilities(reformulation.model, solver, reformulation.features, self.name)
+        return solver, reason
 
     def prepare(self, reformulation: Reformulation, solver: str) -> str | None:
         """Adapt the single-level model to ``solver``; return a new solver reason, if any."""
         return None
 
     def run(
-        self, reformulation: Reformulation, solver: str, budget: TimeBudget, mip_gap: float
+        self, reformulation: Reformulation, solver: str, budget: TimeBudget, request: SolveRequest
     ) -> tuple[SolveOutcome, dict[str, object]]:
-        """Solve the single-level model; return the solver's outcome and an MPCC report (local solvers)."""
-        solved = solve_model(reformulation.model, solver, budget.remaining(), mip_gap)
+        """Solve the single-level model; return the solver's outcome and an MPCC report (local solvers).
+        An embedded solver, or any Pyomo solver (:mod:`pybilevel.solvers.external`)."""
+        solve = solve_external if is_external(solver) else solve_model
+        solved = solve(reformulation.model, solver, budget.remaining(), request.mip_gap,
+                       solver_options=request.solver_options, tee=request.tee)
         if solved.has_solution:
             reformulation.complete_solution()
         mpcc = asdict(complementarity_report(reformulation)) if solved.local and solved.has_solution else {}

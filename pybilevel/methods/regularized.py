@@ -24,6 +24,7 @@ from pybilevel.solvers.embedded import SolveOutcome
 from pybilevel.solvers.features import Feature
 
 if TYPE_CHECKING:
+    from pybilevel.methods.base import SolveRequest
     from pybilevel.timing import TimeBudget
 
 __all__ = ["RegularizedTransformation", "RegularizedMethod", "METHOD"]
@@ -58,7 +59,7 @@ class RegularizedMethod(ReformulationMethod):
     """``regularized``: the Scholtes sequence of warm-started Ipopt solves, then a polish (local)."""
 
     def run(
-        self, reformulation: Reformulation, solver: str, budget: TimeBudget, mip_gap: float
+        self, reformulation: Reformulation, solver: str, budget: TimeBudget, request: SolveRequest
     ) -> tuple[SolveOutcome, dict[str, object]]:
         solved, report = solve_regularized(reformulation, budget.remaining())
         return solved, {} if report is None else asdict(report)

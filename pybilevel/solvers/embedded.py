@@ -16,9 +16,9 @@ from pyomo.core.expr.numeric_expr import LinearExpression, SumExpression
 
 from pybilevel.errors import SolverUnavailableError
 from pybilevel.solvers.features import Feature
-from pybilevel.solvers.highs import solve_linear
+from pybilevel.solvers.highs import silence_banner, solve_linear
 
-__all__ = ["SolveOutcome", "choose_solver", "solve_model", "SOLVERS"]
+__all__ = ["SolveOutcome", "choose_solver", "solve_model", "termination_status", "SOLVERS"]
 
 #: pybilevel solver name -> Pyomo solver name (pyomo.contrib.solver interfaces)
 SOLVERS = {"highs": "highs", "scip": "scip_direct", "ipopt": "ipyopt (pybilevel.solvers.ipopt)"}
@@ -76,6 +76,8 @@ def solve_model(
     warm_start: tuple | None = None,
     presolve: bool = True,
     tight: bool = False,
+    solver_options: dict | None = None,
+    tee: bool = False,
 ) -> SolveOutcome:
     """Solve ``model`` with an embedded solver and load its solution into the variables.
 
@@ -84,13 +86,17 @@ def solve_model(
     constraints; the solve then starts from those multipliers and the current variable values.
     ``presolve=False`` turns HiGHS's presolve off (SCIP and Ipopt ignore it). ``tight`` asks
     HiGHS for primal and dual feasibility to :data:`TIGHT_TOL` (a polishing solve).
+    ``solver_options`` (the user's) go to the solver last, over pybilevel's own;
+    ``tee`` shows the solver's log (HiGHS and Ipopt; SCIP's stays off, see below).
     """
     if solver not in SOLVERS:
         raise SolverUnavailableError(f"unknown solver '{solver}'; choose one of {sorted(SOLVERS)}.")
     if time_limit is not None and time_limit <= 0:  # the budget is spent: no solver gets 0 s
         return SolveOutcome(solver, "limit", "no time left in the budget", None, None, False, 0.0)
     if solver == "ipopt":
-        return _solve_with_ipopt(model, time_limit, warm_start)
+        return _solve_with_ipopt(model, time_limit, warm_start, {**({"print_level": 5} if tee else {}), **(solver_options or {})})
+    if solver == "highs":
+        silence_banner()  # before Pyomo's interface or solve_linear makes the first instance
     opt = SolverFactory(SOLVERS[solver])
     if not opt.available():
         package = {"highs": "highspy", "scip": "pyscipopt"}[solver]
@@ -121,6 +127,9 @@ def solve_model(
             options["solver_options"]["constraints/SOS1/maxtightenbds"] = 0
         if feasibility_tol is not None:
             options["solver_options"]["numerics/feastol"] = feasibility_tol
+    if tee and solver == "highs":
+        options["solver_options"]["output_flag"] = True
+    options["solver_options"].update(solver_options or {})
     start = time.perf_counter()
     if solver == "highs":
         linear = _solve_linear_with_highs(model, options, start)
@@ -137,7 +146,7 @@ def solve_model(
         results.solution_loader.load_vars()
     return SolveOutcome(
         solver=solver,
-        status=_status(results.termination_condition, has_solution),
+        status=termination_status(results.termination_condition, has_solution),
         termination=results.termination_condition.name,
         objective=results.incumbent_objective,
         bound=results.objective_bound,
@@ -160,7 +169,7 @@ def _solve_linear_with_highs(model: BlockData, options: dict, start: float) -> S
         return None
     return SolveOutcome(
         solver="highs",
-        status=_status(run.termination, run.has_solution),
+        status=termination_status(run.termination, run.has_solution),
         termination=run.termination.name,
         objective=run.objective,
         bound=run.bound,
@@ -228,7 +237,9 @@ def _run_time(results) -> float | None:
     return None
 
 
-def _solve_with_ipopt(model: BlockData, time_limit: float | None, warm_start: tuple | None = None) -> SolveOutcome:
+def _solve_with_ipopt(
+    model: BlockData, time_limit: float | None, warm_start: tuple | None = None, user_options: dict | None = None
+) -> SolveOutcome:
     from pybilevel.solvers.ipopt import solve_nlp  # noqa: PLC0415  (imports ipyopt only when needed)
 
     # Ipopt's default constraint-violation tolerance (1e-4) is far looser than the certificate's;
@@ -239,6 +250,7 @@ def _solve_with_ipopt(model: BlockData, time_limit: float | None, warm_start: tu
     duals, bound_duals = warm_start if warm_start is not None else (None, None)
     if warm_start is not None:
         options.update(WARM_START_OPTIONS)
+    options.update(user_options or {})
     result = solve_nlp(model, time_limit=time_limit, options=options, initial_duals=duals, initial_bound_duals=bound_duals)
     status = {"optimal": "optimal", "acceptable": "optimal", "infeasible": "infeasible"}.get(
         result.status, "limit" if result.status in ("iteration limit", "time limit") else "error"
@@ -257,7 +269,7 @@ def _solve_with_ipopt(model: BlockData, time_limit: float | None, warm_start: tu
     )
 
 
-def _status(condition: TerminationCondition, has_solution: bool) -> str:
+def termination_status(condition: TerminationCondition, has_solution: bool) -> str:
     if condition == TerminationCondition.interrupted:  # SCIP caught Ctrl-C itself and stopped
         raise KeyboardInterrupt("the solver was interrupted (Ctrl-C)")
     if condition == TerminationCondition.convergenceCriteriaSatisfied:

@@ -12,6 +12,8 @@ anything else :func:`solve_linear` returns ``None`` and the caller uses Pyomo's 
 """
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -24,7 +26,44 @@ from pyomo.core.base.objective import maximize
 from pyomo.core.staleflag import StaleFlagManager
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-__all__ = ["ArraySolution", "ArrayLP", "HighsRun", "solve_linear"]
+__all__ = ["ArraySolution", "ArrayLP", "HighsRun", "solve_linear", "quiet_highs", "silence_banner"]
+
+_banner_done = False
+
+
+def silence_banner() -> None:
+    """Let the process's first ``highspy.Highs()`` print its banner ("Running HiGHS ...") to nowhere.
+
+    HiGHS prints it to the C-level stdout from the constructor of the first instance in a
+    process, before any option (``output_flag``) can be set; later instances do not print it.
+    So the first instance is made with file descriptor 1 pointed at /dev/null. Called before
+    pybilevel or Pyomo's HiGHS interface makes an instance; a no-op after the first call.
+    """
+    global _banner_done  # noqa: PLW0603  (once per process, as HiGHS's own flag)
+    if _banner_done:
+        return
+    _banner_done = True
+    sys.stdout.flush()
+    try:
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no file descriptor 1 (an embedded interpreter): nothing to protect
+        highspy.Highs().setOptionValue("output_flag", False)
+        return
+    os.dup2(null, 1)
+    try:
+        highspy.Highs().setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def quiet_highs() -> highspy.Highs:
+    """A ``highspy.Highs`` that prints nothing (no banner, ``output_flag`` off)."""
+    silence_banner()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
@@ -80,8 +119,7 @@ class ArrayLP:
     ) -> None:
         self.n_cols = A.shape[1]
         self.n_rows = A.shape[0]
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = quiet_highs()
         self.is_mip = integer is not None and bool(np.any(integer))
         if self.is_mip:
             self.highs.setOptionValue("mip_rel_gap", EXACT_MIP_GAP)
