@@ -14,6 +14,7 @@ the model as a leader constraint and is not a row of the form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,8 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
 from pyomo.repn.standard_repn import generate_standard_repn
+
+from pybilevel.model.redundancy import RedundancyReport, find_redundant_rows
 
 if TYPE_CHECKING:
     from pybilevel.model.follower import FollowerData
@@ -72,6 +75,16 @@ class FollowerForm:
     def is_equality(self) -> np.ndarray:
         """Rows whose lower and upper bounds coincide."""
         return np.isfinite(self.row_lower) & (self.row_lower == self.row_upper)
+
+    @cached_property
+    def redundancy(self) -> RedundancyReport:
+        """Equality rows (linear in y) that depend linearly on the others (model/redundancy.py)."""
+        linear = np.array([i not in self.row_nonlinear for i in range(self.n_rows)], dtype=bool)
+        return find_redundant_rows(self.A_y, np.flatnonzero(self.is_equality & linear))
+
+    def redundant_row_names(self) -> list[str]:
+        """Names of the redundant equality rows, in row order."""
+        return [self.constraints[r.row].name for r in self.redundancy.rows]
 
     @property
     def is_nonlinear(self) -> bool:
