@@ -7,7 +7,7 @@ KKT systems drop the redundant rows' multipliers (fixed at 0), so the reported d
 determined and no big-M is reached by a free shift; duals read from HiGHS are moved onto the
 same representative with :func:`pin_redundant`. Rows are split into connected components
 (shared follower variables) and each component's rank is found by QR with column pivoting
-(``scipy.linalg.qr``); when it is short, the rows are
+(``scipy.linalg.qr``), after peeling off rows that hold a variable no other row holds; when it is short, the rows are
 taken in order, so the last row of a dependent set is the redundant one; a component above :data:`DENSE_LIMIT` entries is not checked.
 """
 from __future__ import annotations
@@ -53,6 +53,9 @@ def find_redundant_rows(A_y: sp.csr_matrix, equality_rows: np.ndarray) -> Redund
     rows = np.asarray(equality_rows, dtype=int)
     if len(rows) < 2:
         return report
+    rows = rows[_not_peelable(A_y[rows].tocsr())]
+    if len(rows) < 2:
+        return report
     block = A_y[rows].tocsr()
     pattern = (abs(block) @ abs(block).T).tocsr()
     count, labels = connected_components(pattern, directed=False)
@@ -69,6 +72,24 @@ def find_redundant_rows(A_y: sp.csr_matrix, equality_rows: np.ndarray) -> Redund
         report.rows.extend(_dependent_rows(dense, rows[members]))
     report.rows.sort(key=lambda r: r.row)
     return report
+
+
+def _not_peelable(block: sp.csr_matrix) -> np.ndarray:
+    """Mask of the rows left after peeling: a row holding a variable that no other remaining row
+    holds is independent of them, so it is set aside, repeatedly (a tree of a network peels off
+    entirely). Only the rest can be dependent."""
+    block = block.copy()
+    block.data = np.ones_like(block.data)
+    block.eliminate_zeros()
+    active = np.ones(block.shape[0], dtype=bool)
+    csc = block.tocsc()
+    while True:
+        counts = csc.T @ active.astype(float)  # remaining rows per column
+        single = counts == 1
+        peel = active & ((block @ single.astype(float)) > 0)
+        if not peel.any():
+            return active
+        active &= ~peel
 
 
 def _dependent_rows(dense: np.ndarray, row_ids: np.ndarray) -> list[RedundantRow]:
