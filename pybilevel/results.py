@@ -59,6 +59,7 @@ class BilevelResult:
     reading: str = "optimistic"  # or "pessimistic": which follower optimum the values are for
     mpcc: dict[str, object] = field(default_factory=dict)  # local methods: residual, biactive pairs, verdict
     polish: dict[str, object] = field(default_factory=dict)  # what polishing did to the solver's point
+    portfolio: list[dict] = field(default_factory=list)  # auto's attempts when it ran several methods
 
     @property
     def certified(self) -> bool:

@@ -8,7 +8,7 @@ from pybilevel.certify.diagnosis import diagnose_infeasible
 from pybilevel.errors import MethodRefusedError
 from pybilevel.map_back import map_back
 from pybilevel.methods.base import SolveRequest
-from pybilevel.methods.choice import choose_method, requested_method
+from pybilevel.methods.choice import choose_auto, choose_method, requested_method
 from pybilevel.model.structure import analyze
 from pybilevel.readings.base import OPTIMISTIC
 from pybilevel.readings.optimistic import OptimisticReading
@@ -55,7 +55,7 @@ def solve(
     with timed(timings, "compile"):
         structure = analyze(model)
     with READINGS[reading].applied(structure, timings) as problem:
-        chosen, why = choose_method(problem, requested)
+        chosen, why = choose_method(problem, requested) if requested is not None else choose_auto(problem)
         outcome = chosen.solve(problem, SolveRequest(solver, mip_gap, method_options), budget.share(METHOD_SHARE))
     timings.update(outcome.timings)
     with timed(timings, "invert"):

@@ -4,15 +4,18 @@ from __future__ import annotations
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.methods.base import METHODS_BY_NAME, Method, method_named
+from pybilevel.methods.portfolio import Portfolio
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 
-__all__ = ["requested_method", "choose_method", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
+__all__ = ["requested_method", "choose_method", "choose_auto", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
 
 #: above this many follower variables a nonlinear model is solved locally (Ipopt), not globally
 GLOBAL_SIZE_LIMIT = 500
 #: above this many follower variables an LP/QP model uses big-M with HiGHS rather than SOS1 with SCIP
 SOS1_SIZE_LIMIT = 2000
+#: auto runs a portfolio (methods/portfolio.py) when its first choice is one of these
+PORTFOLIO_STARTS = ("strong_duality", "sos1", "bigm")
 
 
 def requested_method(name: str) -> Method | None:
@@ -31,7 +34,7 @@ def choose_method(structure: BilevelStructure, requested: Method | None = None) 
         return requested, f"'{requested.name}' as requested"
     size = sum(form.n_variables for form in structure.followers)
     classes = {form.follower_class for form in structure.followers}
-    what = f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+    what = _what(structure, classes, size)
     refusals = []
     for name, why in _candidates(structure, classes, size):
         refusal = METHODS_BY_NAME[name].accepts(structure)
@@ -39,6 +42,42 @@ def choose_method(structure: BilevelStructure, requested: Method | None = None) 
             return METHODS_BY_NAME[name], f"auto chose '{name}' ({what}): {why}"
         refusals.append(refusal)
     raise refusals[-1]
+
+
+def choose_auto(structure: BilevelStructure) -> tuple[Method, str]:
+    """Auto's method and why: :func:`choose_method`'s choice when it is the only candidate that
+    accepts the problem; else a :class:`~pybilevel.methods.portfolio.Portfolio` of it and the
+    other accepted candidates and fallbacks, run in time slices (the first conclusive answer wins)."""
+    first, why = choose_method(structure)
+    if first.name not in PORTFOLIO_STARTS:
+        return first, why  # a special form, an integer or nonconvex follower, or a local method: alone
+    size = sum(form.n_variables for form in structure.followers)
+    classes = {form.follower_class for form in structure.followers}
+    what = _what(structure, classes, size)
+    accepted = [(first, why)]
+    for name, reason in _candidates(structure, classes, size) + _fallbacks(structure, classes, size):
+        method = METHODS_BY_NAME[name]
+        if all(method is not m for m, _ in accepted) and method.accepts(structure) is None:
+            accepted.append((method, f"auto ran '{name}' in its portfolio ({what}): {reason}"))
+    if len(accepted) == 1:
+        return first, why
+    return Portfolio(accepted), why
+
+
+def _what(structure: BilevelStructure, classes: set[str], size: int) -> str:
+    return f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+
+
+def _fallbacks(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
+    """Methods auto's portfolio runs after the candidates, for LP / convex-QP followers: other
+    exact reformulations with other solvers (a different branching may finish first)."""
+    if classes - {FollowerClass.LP, FollowerClass.QP} or structure.leader_class == LeaderClass.NONLINEAR:
+        return []
+    return [
+        ("strong_duality", "portfolio fallback: strong duality instead of complementarity"),
+        ("sos1", "portfolio fallback: complementarity as SOS1 sets, SCIP, no big-M"),
+        ("bigm", "portfolio fallback: a big-M MILP; conclusive unless a heuristic big-M value is reached"),
+    ]
 
 
 def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
