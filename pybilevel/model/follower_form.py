@@ -14,7 +14,6 @@ the model as a leader constraint and is not a row of the form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,10 +23,9 @@ from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
 from pyomo.repn.standard_repn import generate_standard_repn
 
-from pybilevel.model.redundancy import RedundancyReport, find_redundant_rows
-
 if TYPE_CHECKING:
     from pybilevel.model.follower import FollowerData
+    from pybilevel.model.redundancy import RedundancyReport
 
 __all__ = [
     "FollowerForm",
@@ -62,6 +60,8 @@ class FollowerForm:
     objective_nonlinear: object = None  # min-form objective terms beyond quadratic that involve y
     row_nonlinear: dict[int, object] = field(default_factory=dict)  # row -> its terms nonlinear in y
     reasons: list[str] = field(default_factory=list)  # what makes the class what it is
+    #: linearly dependent equality rows, set by the structure check (model/redundancy.py); None: not checked
+    redundancy: RedundancyReport | None = None
 
     @property
     def n_variables(self) -> int:
@@ -76,15 +76,14 @@ class FollowerForm:
         """Rows whose lower and upper bounds coincide."""
         return np.isfinite(self.row_lower) & (self.row_lower == self.row_upper)
 
-    @cached_property
-    def redundancy(self) -> RedundancyReport:
-        """Equality rows (linear in y) that depend linearly on the others (model/redundancy.py)."""
-        linear = np.array([i not in self.row_nonlinear for i in range(self.n_rows)], dtype=bool)
-        return find_redundant_rows(self.A_y, np.flatnonzero(self.is_equality & linear))
-
     def redundant_row_names(self) -> list[str]:
         """Names of the redundant equality rows, in row order."""
-        return [self.constraints[r.row].name for r in self.redundancy.rows]
+        return [] if self.redundancy is None else [self.constraints[r.row].name for r in self.redundancy.rows]
+
+    @property
+    def redundant_rows(self) -> set[int]:
+        """Rows of the redundant equality rows (none if not checked)."""
+        return set() if self.redundancy is None else self.redundancy.indices
 
     @property
     def is_nonlinear(self) -> bool:

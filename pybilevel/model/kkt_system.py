@@ -74,7 +74,7 @@ def build_follower_dual(form: FollowerForm, block: BlockData) -> FollowerDual:
     lower_rows = np.flatnonzero(np.isfinite(form.row_lower) & ~equality)
     upper_rows = np.flatnonzero(np.isfinite(form.row_upper) & ~equality)
     # a redundant equality row gets no multiplier (fixed at 0): it would be free along the dependence
-    redundant = form.redundancy.indices
+    redundant = form.redundant_rows
     equal_rows = np.array([i for i in np.flatnonzero(equality) if i not in redundant], dtype=int)
     lower_cols = np.flatnonzero(np.isfinite(form.var_lower))
     upper_cols = np.flatnonzero(np.isfinite(form.var_upper))

@@ -20,6 +20,7 @@ from pybilevel.model.dual_reference import (
     split_placeholders,
 )
 from pybilevel.model.follower import FollowerData
+from pybilevel.model.redundancy import redundancy_of
 from pybilevel.model.follower_form import (
     FollowerForm,
     compile_follower,
@@ -97,7 +98,7 @@ def _redundancy_lines(form: FollowerForm) -> list[str]:
     if names:
         shown = ", ".join(names[:5]) + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
         lines.append(f"    redundant equality rows (linearly dependent on the others; multiplier fixed at 0): {shown}")
-    if form.redundancy.unchecked_rows:
+    if form.redundancy is not None and form.redundancy.unchecked_rows:
         lines.append(f"    {form.redundancy.unchecked_rows} equality rows not checked for redundancy (block too large)")
     return lines
 
@@ -159,6 +160,7 @@ def analyze(model: BlockData) -> BilevelStructure:
         objective = _single_objective(follower, f"follower {follower.name}")
         constraints = _active_constraints(follower)
         form = compile_follower(follower, variables, objective, constraints)
+        form.redundancy = redundancy_of(form)
         form.follower_class = classify_follower(form)
         forms.append(form)
 
