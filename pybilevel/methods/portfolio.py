@@ -109,7 +109,7 @@ class Portfolio(Method):
             if outcome.status == Status.OPTIMAL:  # a global optimum not trusted (big-M reached): only a point
                 outcome.status = Status.FEASIBLE
             outcome.bound = best_bound if best_bound is not None else outcome.bound
-            outcome.message += "; the portfolio's time ran out: the best point found"
+            outcome.message += "; the best point of auto's portfolio, which no candidate proved optimal in time"
             return _won(outcome, name, best_why, attempts)
         outcome, why = last
         outcome.bound = best_bound
@@ -121,6 +121,8 @@ class Portfolio(Method):
 def _won(outcome: MethodOutcome, method: str, why: str, attempts: list[Attempt]) -> MethodOutcome:
     outcome.method, outcome.method_reason = method, why
     outcome.portfolio = [vars(a).copy() for a in attempts]
+    if len(attempts) > 1:  # the time the other attempts took, so the timings add up
+        outcome.timings = {**outcome.timings, "portfolio": sum(a.seconds for a in attempts[:-1])}
     others = [a.describe() for a in attempts]
     outcome.method_reason += f"; portfolio: {'; '.join(others)}"
     return outcome
