@@ -73,7 +73,7 @@ class Portfolio(Method):
         attempts: list[Attempt] = []
         best: tuple[float, MethodOutcome, str, list] | None = None  # (sense * objective, outcome, method, values)
         best_bound: float | None = None
-        best_why = ""
+        best_why, best_index = "", 0
         last: tuple[MethodOutcome, str] | None = None
         active = list(self.candidates)
         round_slice = FIRST_SLICE
@@ -94,10 +94,10 @@ class Portfolio(Method):
                     best_bound = outcome.bound if best_bound is None else (
                         max(best_bound, outcome.bound) if sense > 0 else min(best_bound, outcome.bound))
                 if outcome.status in CONCLUSIVE and method.kind == GLOBAL and _trusted(outcome):
-                    return _won(outcome, method.name, why, attempts)
+                    return _won(outcome, method.name, why, attempts, len(attempts) - 1)
                 if objective is not None and (best is None or sense * objective < best[0]):
                     best = (sense * objective, outcome, method.name, [v.value for v in variables])
-                    best_why = why
+                    best_why, best_index = why, len(attempts) - 1
                 settled = outcome.status in (Status.ERROR, Status.LOCALLY_OPTIMAL) or outcome.status in CONCLUSIVE
                 if settled or method.kind != GLOBAL:
                     active.remove((method, why))  # more time would give the same answer
@@ -110,21 +110,22 @@ class Portfolio(Method):
                 outcome.status = Status.FEASIBLE
             outcome.bound = best_bound if best_bound is not None else outcome.bound
             outcome.message += "; the best point of auto's portfolio, which no candidate proved optimal in time"
-            return _won(outcome, name, best_why, attempts)
+            return _won(outcome, name, best_why, attempts, best_index)
         outcome, why = last
         outcome.bound = best_bound
         if outcome.status != Status.ERROR:
             outcome.status = Status.LIMIT
-        return _won(outcome, attempts[-1].method, why, attempts)
+        return _won(outcome, attempts[-1].method, why, attempts, len(attempts) - 1)
 
 
-def _won(outcome: MethodOutcome, method: str, why: str, attempts: list[Attempt]) -> MethodOutcome:
+def _won(outcome: MethodOutcome, method: str, why: str, attempts: list[Attempt], index: int) -> MethodOutcome:
+    """``outcome`` (from attempt ``index``) as the portfolio's answer, naming its method and every attempt."""
     outcome.method, outcome.method_reason = method, why
     outcome.portfolio = [vars(a).copy() for a in attempts]
     if len(attempts) > 1:  # the time the other attempts took, so the timings add up
-        outcome.timings = {**outcome.timings, "portfolio": sum(a.seconds for a in attempts[:-1])}
-    others = [a.describe() for a in attempts]
-    outcome.method_reason += f"; portfolio: {'; '.join(others)}"
+        others = sum(a.seconds for k, a in enumerate(attempts) if k != index)
+        outcome.timings = {**outcome.timings, "other methods": others}
+    outcome.method_reason += f"; portfolio: {'; '.join(a.describe() for a in attempts)}"
     return outcome
 
 
