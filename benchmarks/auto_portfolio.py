@@ -44,6 +44,7 @@ def instances(sizes: list[int], seeds: int) -> list[tuple[str, object, float | N
         for n_y in sizes:
             for seed in range(seeds):
                 inst = generate_instance(family, n_y, seed)
+                inst["x_integer"] = inst["meta"]["x_integer"]
                 found.append((f"{family}_n{n_y}_s{seed}", lambda inst=inst: build_model(inst), None))
     return found
 

@@ -62,3 +62,17 @@ def test_interdiction_and_integer_followers_run_alone():
 
     res = bl.solve(il.PROBLEMS[3].build())
     assert res.method == "value_function" and res.portfolio == []
+
+
+def test_a_candidate_refusing_while_solving_is_dropped(monkeypatch):
+    # bigm cannot bound the toll grid's flows (BigMError while solving): the portfolio goes on
+    monkeypatch.setattr(choice, "_toll_like", lambda structure: False)
+    monkeypatch.setattr(choice, "_fallbacks", lambda *args: [("bigm", "fallback"), ("strong_duality", "fallback")])
+    monkeypatch.setattr(portfolio, "FIRST_SLICE", 0.3)
+    net = tg.grid(2, 3, 4, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = bl.solve(tg.build(net))
+    assert [a["status"] for a in res.portfolio if a["method"] == "bigm"] == ["refused"]
+    assert res.method == "strong_duality" and res.ok
+    assert res.leader_objective == pytest.approx(tg.enumerated_optimum(net), abs=1e-6)

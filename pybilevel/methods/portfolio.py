@@ -1,7 +1,8 @@
 """``method="auto"`` as a portfolio: the methods auto would accept, run in time slices.
 
 Round r gives each candidate, in auto's order, ``FIRST_SLICE * GROWTH**r`` seconds (or what is
-left of the budget). The first conclusive answer wins (an optimum proven by a global method, or
+left of the budget); with a time limit, auto's first choice gets at least half of it first. A
+candidate that refuses while solving (a big-M without a bound) is dropped. The first conclusive answer wins (an optimum proven by a global method, or
 infeasible / unbounded); a method that errs or returns a local optimum is not run again. When
 the budget runs out the best point any candidate found is returned (status ``feasible``, or
 ``local_optimal`` if a local method found it) with the best bound any global candidate proved;
@@ -18,12 +19,12 @@ from typing import TYPE_CHECKING
 from pyomo.core.base.var import Var
 from pyomo.environ import value
 
+from pybilevel.errors import BilevelError
 from pybilevel.methods.base import GLOBAL, Method, MethodOutcome, SolveRequest
 from pybilevel.results import Status
 from pybilevel.timing import TimeBudget
 
 if TYPE_CHECKING:
-    from pybilevel.errors import BilevelError
     from pybilevel.model.structure import BilevelStructure
 
 __all__ = ["Portfolio", "Attempt", "FIRST_SLICE", "GROWTH"]
@@ -31,6 +32,8 @@ __all__ = ["Portfolio", "Attempt", "FIRST_SLICE", "GROWTH"]
 #: seconds of the first round's slice, and the factor from one round to the next
 FIRST_SLICE = 2.0
 GROWTH = 4.0
+#: with a time limit, the share of it auto's first choice gets in its first slice (at least FIRST_SLICE)
+PRIMARY_SHARE = 0.5
 #: statuses that settle the problem when a global method reports them
 CONCLUSIVE = (Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
 
@@ -75,6 +78,7 @@ class Portfolio(Method):
         best_bound: float | None = None
         best_why, best_index = "", 0
         last: tuple[MethodOutcome, str] | None = None
+        refusals: list[BilevelError] = []
         active = list(self.candidates)
         round_slice = FIRST_SLICE
         while active:
@@ -83,9 +87,18 @@ class Portfolio(Method):
                 if left is not None and left <= 0:
                     active = []
                     break
-                give = round_slice if left is None else min(round_slice, left)
+                wanted = round_slice
+                if not attempts and left is not None:  # auto's first choice gets half the budget first
+                    wanted = max(round_slice, PRIMARY_SHARE * left)
+                give = wanted if left is None else min(wanted, left)
                 slice_budget = TimeBudget(give)
-                outcome = method.solve(structure, request, slice_budget)
+                try:
+                    outcome = method.solve(structure, request, slice_budget)
+                except BilevelError as refusal:  # e.g. big-M found no bound on a slack: drop it
+                    attempts.append(Attempt(method.name, give, slice_budget.elapsed(), "refused", None, None))
+                    refusals.append(refusal)
+                    active.remove((method, why))
+                    continue
                 seconds = slice_budget.elapsed()
                 objective = _objective(structure) if outcome.has_point else None
                 attempts.append(Attempt(method.name, give, seconds, outcome.status, objective, outcome.bound))
@@ -111,6 +124,8 @@ class Portfolio(Method):
             outcome.bound = best_bound if best_bound is not None else outcome.bound
             outcome.message += "; the best point of auto's portfolio, which no candidate proved optimal in time"
             return _won(outcome, name, best_why, attempts, best_index)
+        if last is None:  # every candidate refused while solving
+            raise refusals[0]
         outcome, why = last
         outcome.bound = best_bound
         if outcome.status != Status.ERROR:
