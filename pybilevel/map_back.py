@@ -24,14 +24,15 @@ def map_back(structure: BilevelStructure, outcome: MethodOutcome, method: str, m
     result = BilevelResult(
         status=outcome.status,
         message=outcome.message,
-        method=method,
+        method=outcome.method or method,
         solver=outcome.solver,
         solver_reason=outcome.solver_reason,
         bound=outcome.bound,
         bigm=outcome.bigm,
         iterations=outcome.iterations,
         model_size=outcome.model_size,
-        method_reason=method_reason,
+        method_reason=outcome.method_reason or method_reason,
+        portfolio=list(outcome.portfolio),
         mpcc=outcome.mpcc,
         polish=outcome.polish,
     )

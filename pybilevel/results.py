@@ -65,6 +65,7 @@ class BilevelResult:
     polish: dict[str, object] = field(default_factory=dict)  # what polishing did to the solver's point
     scaling: list[str] = field(default_factory=list)  # rows rescaled before solving, coefficients solvers may drop
     convexity: dict[str, str] = field(default_factory=dict)  # follower -> how its convexity is known (nonlinear followers)
+    portfolio: list[dict] = field(default_factory=list)  # auto's attempts when it ran several methods
 
     @property
     def certified(self) -> bool:

@@ -11,7 +11,7 @@ from pybilevel.certify.diagnosis import diagnose_infeasible
 from pybilevel.errors import MethodRefusedError
 from pybilevel.map_back import map_back
 from pybilevel.methods.base import SolveRequest
-from pybilevel.methods.choice import choose_method, requested_method
+from pybilevel.methods.choice import choose_auto, choose_method, requested_method
 from pybilevel.model.scaling import plan_scaling
 from pybilevel.model.structure import analyze
 from pybilevel.readings.base import OPTIMISTIC
@@ -73,7 +73,7 @@ def solve(
         if logger.isEnabledFor(logging.INFO):  # describe() walks the model: only when someone listens
             logger.info("analyse: %s (%.3f s)", structure.describe().replace("\n", "; "), timings["compile"])
         with READINGS[reading].applied(structure, timings) as problem:
-            chosen, why = choose_method(problem, requested)
+            chosen, why = choose_method(problem, requested) if requested is not None else choose_auto(problem)
             logger.info("method %s: %s", chosen.name, why)
             outcome = chosen.solve(problem, request, budget.share(METHOD_SHARE))
         timings.update(outcome.timings)

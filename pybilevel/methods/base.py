@@ -81,6 +81,11 @@ class MethodOutcome:
     timings: dict[str, float] = field(default_factory=dict)  # the method's own phases, in order
     #: the message already says which part is infeasible (no diagnosis afterwards)
     explains_infeasibility: bool = False
+    #: set by auto's portfolio (methods/portfolio.py): the method that found this outcome, why
+    #: auto ran it, and every attempt (method, slice, seconds, status, objective, bound)
+    method: str | None = None
+    method_reason: str | None = None
+    portfolio: list[dict] = field(default_factory=list)
 
 
 class Method(ABC):

@@ -1,16 +1,21 @@
 """``method="auto"``: the first method, in an order set by the problem's class and size, that accepts it."""
 from __future__ import annotations
 
+from pyomo.repn.standard_repn import generate_standard_repn
+
 from pybilevel.methods.base import METHODS_BY_NAME, Method, method_named
+from pybilevel.methods.portfolio import Portfolio
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 
-__all__ = ["requested_method", "choose_method", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
+__all__ = ["requested_method", "choose_method", "choose_auto", "GLOBAL_SIZE_LIMIT", "SOS1_SIZE_LIMIT"]
 
 #: above this many follower variables a nonlinear model is solved locally (Ipopt), not globally
 GLOBAL_SIZE_LIMIT = 500
 #: above this many follower variables an LP/QP model uses big-M with HiGHS rather than SOS1 with SCIP
 SOS1_SIZE_LIMIT = 2000
+#: auto runs a portfolio (methods/portfolio.py) when its first choice is one of these
+PORTFOLIO_STARTS = ("strong_duality", "sos1", "bigm")
 
 
 def requested_method(name: str) -> Method | None:
@@ -29,7 +34,7 @@ def choose_method(structure: BilevelStructure, requested: Method | None = None) 
         return requested, f"'{requested.name}' as requested"
     size = sum(form.n_variables for form in structure.followers)
     classes = {form.follower_class for form in structure.followers}
-    what = f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+    what = _what(structure, classes, size)
     refusals = []
     for name, why in _candidates(structure, classes, size):
         refusal = METHODS_BY_NAME[name].accepts(structure)
@@ -37,6 +42,42 @@ def choose_method(structure: BilevelStructure, requested: Method | None = None) 
             return METHODS_BY_NAME[name], f"auto chose '{name}' ({what}): {why}"
         refusals.append(refusal)
     raise refusals[-1]
+
+
+def choose_auto(structure: BilevelStructure) -> tuple[Method, str]:
+    """Auto's method and why: :func:`choose_method`'s choice when it is the only candidate that
+    accepts the problem; else a :class:`~pybilevel.methods.portfolio.Portfolio` of it and the
+    other accepted candidates and fallbacks, run in time slices (the first conclusive answer wins)."""
+    first, why = choose_method(structure)
+    if first.name not in PORTFOLIO_STARTS:
+        return first, why  # a special form, an integer or nonconvex follower, or a local method: alone
+    size = sum(form.n_variables for form in structure.followers)
+    classes = {form.follower_class for form in structure.followers}
+    what = _what(structure, classes, size)
+    accepted = [(first, why)]
+    for name, reason in _candidates(structure, classes, size) + _fallbacks(structure, classes, size):
+        method = METHODS_BY_NAME[name]
+        if all(method is not m for m, _ in accepted) and method.accepts(structure) is None:
+            accepted.append((method, f"auto ran '{name}' in its portfolio ({what}): {reason}"))
+    if len(accepted) == 1:
+        return first, why
+    return Portfolio(accepted), why
+
+
+def _what(structure: BilevelStructure, classes: set[str], size: int) -> str:
+    return f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+
+
+def _fallbacks(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
+    """Methods auto's portfolio runs after the candidates, for LP / convex-QP followers: other
+    exact reformulations with other solvers (a different branching may finish first)."""
+    if classes - {FollowerClass.LP, FollowerClass.QP} or structure.leader_class == LeaderClass.NONLINEAR:
+        return []
+    return [
+        ("strong_duality", "portfolio fallback: strong duality instead of complementarity"),
+        ("sos1", "portfolio fallback: complementarity as SOS1 sets, SCIP, no big-M"),
+        ("bigm", "portfolio fallback: a big-M MILP; conclusive unless a heuristic big-M value is reached"),
+    ]
 
 
 def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
@@ -70,5 +111,33 @@ def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> li
     elif size > SOS1_SIZE_LIMIT:
         candidates.append(("bigm", "a MILP for HiGHS scales best; check the big-M report"))
     else:
+        if _toll_like(structure):
+            candidates.append((
+                "strong_duality",
+                "the leader's objective multiplies bounded leader variables by follower variables that also "
+                "price the LP follower's objective (a pricing / toll problem), so strong duality turns the "
+                "leader's revenue into a linear dual objective and no complementarity is branched on "
+                "(measured on a 64-node toll grid: 0.23 s against sos1 stopped at the 60 s limit)",
+            ))
         candidates.append(("sos1", "exact without big-M values, solved by SCIP"))
     return candidates
+
+
+def _toll_like(structure: BilevelStructure) -> bool:
+    """Whether every follower is an LP whose objective prices its variables by bounded leader
+    variables (x @ C @ y), leader variables stay out of its rows, and the leader's objective
+    holds leader x follower products: the pricing structure strong duality solves best."""
+    if structure.leader_class != LeaderClass.QUADRATIC:
+        return False
+    for form in structure.followers:
+        if form.follower_class != FollowerClass.LP or not form.C.nnz or form.A_x.nnz or form.is_nonlinear:
+            return False
+        if any(v.lb is None or v.ub is None for v in form.leader_variables):
+            return False
+    follower = {id(v) for form in structure.followers for v in form.variables}
+    leader = {id(v) for v in structure.leader_variables}
+    repn = generate_standard_repn(structure.leader_objective.expr, quadratic=True, compute_values=True)
+    return any(
+        (id(a) in leader and id(b) in follower) or (id(b) in leader and id(a) in follower)
+        for a, b in repn.quadratic_vars
+    )

@@ -35,7 +35,7 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
-from pybilevel.methods.interdiction import opposite_objectives
+from pybilevel.methods.min_max import opposite_objectives
 from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.results import Status

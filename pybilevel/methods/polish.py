@@ -66,6 +66,10 @@ def polish_on_branch(reformulation: Reformulation, budget: TimeBudget) -> Polish
     model = reformulation.model
     originals = structure.leader_constraints + [c for form in structure.followers for c in form.constraints]
     decided = structure.leader_variables + [v for form in structure.followers for v in form.variables]
+    unset = next((v for v in decided if v.value is None), None)
+    if unset is not None:  # a partial point (a solver stopped at a limit): nothing to polish
+        return PolishReport("none", False, 0.0, 0.0, float("inf"), float("inf"),
+                            f"the solver left {unset.name} without a value")
     saved = [(v, v.value) for v in model.component_data_objects(Var, descend_into=True)]
     before = float(value(structure.leader_objective.expr))
     violation_before = max_violation(originals, decided, relative=True)

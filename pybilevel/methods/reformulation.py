@@ -138,7 +138,7 @@ def outcome_of(reformulation: Reformulation, solved: SolveOutcome, reason: str) 
         status = _STATUS[solved.status]
     outcome = MethodOutcome(
         status=status,
-        message=_message(status, solved),
+        message=_message(status, solved) + _redundancy_note(reformulation),
         solver=solved.solver,
         solver_reason=reason,
         bound=solved.bound,
@@ -152,6 +152,18 @@ def outcome_of(reformulation: Reformulation, solved: SolveOutcome, reason: str) 
             outcome.follower_duals[name] = follower_duals(dual)
             outcome.follower_reduced_costs[name] = follower_reduced_costs(dual)
     return outcome
+
+
+def _redundancy_note(reformulation: Reformulation) -> str:
+    """'; ...' naming the redundant equality rows dropped from the KKT systems, or ''."""
+    notes = []
+    for dual in reformulation.duals:
+        names = dual.form.redundant_row_names()
+        if names:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            notes.append(f"follower {dual.form.follower.name}: redundant equality row{'s' * (len(names) > 1)} {shown} "
+                         "dropped from the KKT system (its dual reported as 0)")
+    return "".join(f"; {note}" for note in notes)
 
 
 def _message(status: str, solved: SolveOutcome) -> str:

@@ -1,6 +1,7 @@
 """Local MPCC solving with Ipopt: the Scholtes sequence and the stationarity report of the answer."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -45,7 +46,11 @@ def complementarity_report(reformulation: Reformulation, rounds: list[tuple[floa
     for dual in reformulation.duals:
         for pair in dual.pairs:
             mult = pair.multiplier.value or 0.0
-            slack = float(value(pair.slack))
+            slack = value(pair.slack, exception=False)
+            if slack is None:  # a variable left without a value: no point to judge
+                residual = float("inf")
+                continue
+            slack = float(slack)
             residual = max(residual, min(abs(mult), abs(slack)))
             if abs(mult) <= ZERO and abs(slack) <= ZERO:
                 biactive.append(pair.key)
@@ -97,7 +102,8 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
         current.has_solution = False
         return current, None
     left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - start))
-    polished = _polish(reformulation, left)
+    # an incomplete point (a variable without a value: residual inf) has no branch to polish on
+    polished = _polish(reformulation, left) if math.isfinite(report.residual) else None
     if polished is not None and polished.status == "optimal":
         outcome, report = polished, complementarity_report(reformulation)
         rounds.append((0.0, "polished on the identified branch"))

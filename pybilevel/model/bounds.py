@@ -28,6 +28,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from pybilevel.errors import BigMError
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import ComplementarityPair, FollowerDual
+from pybilevel.model.redundancy import pin_redundant
 from pybilevel.solvers.highs import ArrayLP, ArraySolution
 
 if TYPE_CHECKING:
@@ -357,7 +358,8 @@ def _sampled_multiplier_bound(
         if solution.status != "optimal":
             continue
         solved += 1
-        largest = max(largest, float(np.abs(solution.row_dual).max(initial=0.0)), float(np.abs(solution.col_dual).max(initial=0.0)))
+        row_dual = pin_redundant(solution.row_dual, form.redundancy)  # the KKT system's representative
+        largest = max(largest, float(np.abs(row_dual).max(initial=0.0)), float(np.abs(solution.col_dual).max(initial=0.0)))
     if solved == 0:
         raise BigMError(
             f"follower {form.follower.name} has no optimal solution at any of {len(points)} sampled "

@@ -25,6 +25,7 @@ import numpy as np
 from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.model.redundancy import pin_redundant
 
 __all__ = ["follower_duals", "follower_duals_at", "follower_reduced_costs"]
 
@@ -43,8 +44,10 @@ def follower_reduced_costs(dual: FollowerDual) -> dict[str, float]:
 
 def follower_duals_at(form: FollowerForm, x: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
     """Duals and bound multipliers, in the convention above, of the LP / convex-QP follower
-    re-solved from its arrays at the leader decision ``x`` (HiGHS's duals of the minimisation form)."""
+    re-solved from its arrays at the leader decision ``x`` (HiGHS's duals of the minimisation form),
+    redundant equality rows at 0 as in the KKT systems (model/redundancy.py)."""
     solution = FollowerAtLeader(form).solve(x)
-    rows = {con.name: float(form.sense * v) for con, v in zip(form.constraints, solution.row_dual)}
+    row_dual = pin_redundant(solution.row_dual, form.redundancy)
+    rows = {con.name: float(form.sense * v) for con, v in zip(form.constraints, row_dual)}
     columns = {var.name: float(form.sense * v) for var, v in zip(form.variables, solution.col_dual)}
     return rows, columns

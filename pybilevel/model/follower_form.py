@@ -25,6 +25,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 if TYPE_CHECKING:
     from pybilevel.model.follower import FollowerData
+    from pybilevel.model.redundancy import RedundancyReport
 
 __all__ = [
     "FollowerForm",
@@ -61,6 +62,8 @@ class FollowerForm:
     reasons: list[str] = field(default_factory=list)  # what makes the class what it is
     convexity: str = ""  # nonlinear convex followers: how convexity is known (see model/convexity.py)
     convexity_proven: bool = False  # True only where interval bounds on the Hessian prove it
+    #: linearly dependent equality rows, set by the structure check (model/redundancy.py); None: not checked
+    redundancy: RedundancyReport | None = None
 
     @property
     def n_variables(self) -> int:
@@ -74,6 +77,15 @@ class FollowerForm:
     def is_equality(self) -> np.ndarray:
         """Rows whose lower and upper bounds coincide."""
         return np.isfinite(self.row_lower) & (self.row_lower == self.row_upper)
+
+    def redundant_row_names(self) -> list[str]:
+        """Names of the redundant equality rows, in row order."""
+        return [] if self.redundancy is None else [self.constraints[r.row].name for r in self.redundancy.rows]
+
+    @property
+    def redundant_rows(self) -> set[int]:
+        """Rows of the redundant equality rows (none if not checked)."""
+        return set() if self.redundancy is None else self.redundancy.indices
 
     @property
     def is_nonlinear(self) -> bool:

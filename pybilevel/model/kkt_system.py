@@ -5,7 +5,8 @@ This is the one reusable dual step behind every KKT-based reformulation (``bilev
 convention of :mod:`pybilevel.model.duals` (minimisation form, Lagrangian
 ``f(y) - dual_lower*(g - lower) - dual_upper*(upper - g) - dual_equal*(g - rhs)
 - bound_lower*(y - lb) - bound_upper*(ub - y)``), so every multiplier except ``dual_equal``
-is nonnegative.
+is nonnegative. Linearly dependent equality rows (:mod:`pybilevel.model.redundancy`) get no
+multiplier, which pins the free direction of the others at the representative with 0 there.
 """
 from __future__ import annotations
 
@@ -72,7 +73,9 @@ def build_follower_dual(form: FollowerForm, block: BlockData) -> FollowerDual:
     equality = form.is_equality
     lower_rows = np.flatnonzero(np.isfinite(form.row_lower) & ~equality)
     upper_rows = np.flatnonzero(np.isfinite(form.row_upper) & ~equality)
-    equal_rows = np.flatnonzero(equality)
+    # a redundant equality row gets no multiplier (fixed at 0): it would be free along the dependence
+    redundant = form.redundant_rows
+    equal_rows = np.array([i for i in np.flatnonzero(equality) if i not in redundant], dtype=int)
     lower_cols = np.flatnonzero(np.isfinite(form.var_lower))
     upper_cols = np.flatnonzero(np.isfinite(form.var_upper))
     row_names = [con.name for con in form.constraints]

@@ -25,6 +25,7 @@ from pybilevel.model.follower_form import (
     compile_follower,
     symmetric_hessian,
 )
+from pybilevel.model.redundancy import redundancy_of
 
 __all__ = ["BilevelStructure", "LeaderClass", "analyze", "find_followers"]
 
@@ -86,7 +87,20 @@ class BilevelStructure:
                 + (f", {others} variables of other followers (a game among followers)" if others else "")
             )
             lines.extend(f"    {reason}" for reason in form.reasons)
+            lines.extend(_redundancy_lines(form))
         return "\n".join(lines)
+
+
+def _redundancy_lines(form: FollowerForm) -> list[str]:
+    """The redundant equality rows of ``form`` (dropped from its KKT system), if any."""
+    lines = []
+    names = form.redundant_row_names()
+    if names:
+        shown = ", ".join(names[:5]) + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
+        lines.append(f"    redundant equality rows (linearly dependent on the others; multiplier fixed at 0): {shown}")
+    if form.redundancy is not None and form.redundancy.unchecked_rows:
+        lines.append(f"    {form.redundancy.unchecked_rows} equality rows not checked for redundancy (block too large)")
+    return lines
 
 
 def find_followers(model: BlockData) -> list[FollowerData]:
@@ -146,6 +160,7 @@ def analyze(model: BlockData) -> BilevelStructure:
         objective = _single_objective(follower, f"follower {follower.name}")
         constraints = _active_constraints(follower)
         form = compile_follower(follower, variables, objective, constraints)
+        form.redundancy = redundancy_of(form)
         form.follower_class = classify_follower(form)
         forms.append(form)
 

@@ -17,7 +17,9 @@ def max_violation(
     ``relative``, each divided by max(1, |its bound|). A variable without a value counts as inf."""
     worst = 0.0
     for con in constraints:
-        body = value(con.body)
+        body = value(con.body, exception=False)
+        if body is None:  # a variable in it has no value
+            return float("inf")
         for bound, excess in ((con.lower, lambda b: float(value(b)) - body), (con.upper, lambda b: body - float(value(b)))):
             if bound is not None:
                 worst = max(worst, excess(bound) / (max(1.0, abs(float(value(bound)))) if relative else 1.0))

@@ -27,7 +27,12 @@ from pyomo.opt import TerminationCondition as Legacy
 from pyomo.opt.base.solvers import UnknownSolver
 
 from pybilevel.errors import MethodRefusedError, SolverUnavailableError
-from pybilevel.solvers.embedded import SOLVERS, SolveOutcome, choose_solver, termination_status
+from pybilevel.solvers.embedded import (
+    SOLVERS,
+    SolveOutcome,
+    choose_solver,
+    termination_status,
+)
 from pybilevel.solvers.features import Feature
 from pybilevel.solvers.highs import silence_banner
 
