@@ -85,9 +85,11 @@ def solve(
         if result.status in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE) and certify_result:
             with timed(timings, "certify"):
                 result.attach_certificate(certify(structure, reading=reading, budget=budget))
+            logger.info("certify: %s (%.3f s)", result.status, timings["certify"])
         elif result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED) and not outcome.explains_infeasibility:
             with timed(timings, "diagnose"):
                 result.status, result.message = diagnose_infeasible(structure, result)
+            logger.info("diagnose: %s (%.3f s)", result.message, timings["diagnose"])
         scaling.map_duals(result)
     result.timings, result.reading = timings, reading
     logger.info("done: %s, leader objective %s, %.3f s in all", result.status, result.leader_objective,
