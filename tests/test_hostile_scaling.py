@@ -10,33 +10,14 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from oracle import TinyBilevel, random_tiny_bilevel
+from oracle import random_tiny_bilevel
+from oracle import tiny_to_pyomo as to_pyomo
 from pybilevel.errors import ScalingError
 from pybilevel.model.convexity import SAMPLES, FollowerClass, _sample_points
 from pybilevel.model.structure import analyze
 from pybilevel.results import ScalingWarning
 
 SCALING_METHODS = ["sos1", "bigm", "strong_duality", "kkt"]
-
-
-def to_pyomo(tiny: TinyBilevel) -> pyo.ConcreteModel:
-    """The LP-LP matrix instance with the user API (x in its box, y >= 0, <= rows, coupling rows)."""
-    m = pyo.ConcreteModel()
-    X, Y = range(tiny.n_x), range(tiny.n_y)
-    m.x = pyo.Var(X, bounds=lambda _, i: (tiny.x_lb[i], tiny.x_ub[i]))
-    m.f = bl.Follower()
-    m.f.y = pyo.Var(Y, within=pyo.NonNegativeReals)
-    m.f.rows = pyo.Constraint(
-        range(len(tiny.b)),
-        rule=lambda b, r: sum(tiny.A[r, i] * m.x[i] for i in X) + sum(tiny.B[r, j] * b.y[j] for j in Y) <= tiny.b[r],
-    )
-    m.f.obj = pyo.Objective(expr=sum(tiny.d[j] * m.f.y[j] for j in Y))
-    m.coupling = pyo.Constraint(
-        range(len(tiny.g)),
-        rule=lambda _, r: sum(tiny.Gx[r, i] * m.x[i] for i in X) + sum(tiny.Gy[r, j] * m.f.y[j] for j in Y) <= tiny.g[r],
-    )
-    m.obj = pyo.Objective(expr=sum(tiny.cx[i] * m.x[i] for i in X) + sum(tiny.cy[j] * m.f.y[j] for j in Y))
-    return m
 
 
 # ------------------------------------------------------------------ scaling
