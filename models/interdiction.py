@@ -50,9 +50,14 @@ def build(data: dict[str, pd.DataFrame]) -> pyo.ConcreteModel:
     m.flow.f = pyo.Var(m.ARCS, within=pyo.NonNegativeReals)
     m.flow.value = pyo.Var(within=pyo.NonNegativeReals)
 
+    leaving, entering = {n: [] for n in nodes}, {n: [] for n in nodes}  # one pass over the arcs, not one per node
+    for arc in arc_list:
+        leaving[arc[0]].append(arc)
+        entering[arc[1]].append(arc)
+
     def balance(b, n):
-        out = sum(b.f[a] for a in m.ARCS if a[0] == n)
-        into = sum(b.f[a] for a in m.ARCS if a[1] == n)
+        out = sum(b.f[a] for a in leaving[n])
+        into = sum(b.f[a] for a in entering[n])
         supply = b.value if n == network["source"] else (-b.value if n == network["sink"] else 0)
         return out - into == supply
 
