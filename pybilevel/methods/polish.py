@@ -17,14 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pyomo.common.modeling import unique_component_name
-from pyomo.core.base.block import Block
-from pyomo.core.base.constraint import Constraint
-from pyomo.core.base.sos import SOSConstraint
 from pyomo.core.base.var import Var
 from pyomo.environ import value
-from pyomo.mpec import Complementarity
 
+from pybilevel.methods.branch import fix_branch
 from pybilevel.model.violation import max_violation
 from pybilevel.solvers.embedded import choose_solver, solve_model
 from pybilevel.solvers.features import Feature
@@ -75,7 +71,7 @@ def polish_on_branch(reformulation: Reformulation, budget: TimeBudget) -> Polish
     violation_before = max_violation(originals, decided, relative=True)
     solver = "highs" if choose_solver(reformulation.features & _SMOOTH)[0] == "highs" else "ipopt"
     step = f"{'HiGHS' if solver == 'highs' else 'Ipopt'} on the active set and leader integers of the solver's point"
-    undo = _fix_branch(reformulation)
+    undo = fix_branch(reformulation)
     try:
         solved = solve_model(model, solver, budget.remaining(), mip_gap=1e-9, tight=True)
     finally:
@@ -102,47 +98,6 @@ def polish_on_branch(reformulation: Reformulation, budget: TimeBudget) -> Polish
         return PolishReport(step, False, 0.0, 0.0, violation_before, violation_before, reason)
     _snap(decided)
     return PolishReport(step, True, moved, after - before, violation_before, violation_after)
-
-
-def _fix_branch(reformulation: Reformulation):
-    """Replace each pair's complementarity by the side the point chose and fix the leader's integer
-    variables; return the function that undoes it."""
-    structure = reformulation.structure
-    model = reformulation.model
-    switched_off = [
-        component
-        for dual in reformulation.duals
-        for component in dual.block.component_objects((Constraint, SOSConstraint, Complementarity), descend_into=True)
-        if component.active and component is not dual.block.stationarity
-    ]
-    active_slacks, zeroed = [], []
-    for dual in reformulation.duals:
-        for pair in dual.pairs:
-            if pair.multiplier.fixed:
-                continue  # a never-active constraint's multiplier, already 0
-            if _num(pair.multiplier.value) >= abs(float(value(pair.slack))):
-                active_slacks.append(pair.slack)
-            else:
-                zeroed.append(pair.multiplier)
-    integers = [v for v in structure.leader_variables if not v.is_continuous() and not v.fixed and v.value is not None]
-    for component in switched_off:
-        component.deactivate()
-    for mult in zeroed:
-        mult.fix(0.0)
-    for var in integers:
-        var.fix(round(var.value))
-    name = unique_component_name(model, "_pybilevel_polish")
-    model.add_component(name, Block())
-    model.component(name).active_side = Constraint(range(len(active_slacks)), rule=lambda _, k: active_slacks[k] == 0)
-
-    def undo() -> None:
-        model.del_component(name)
-        for var in zeroed + integers:
-            var.unfix()
-        for component in switched_off:
-            component.activate()
-
-    return undo
 
 
 def _snap(variables) -> None:

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pyomo.core.base.constraint import Constraint
 from pyomo.environ import value
 
+from pybilevel.methods.branch import fix_branch
 from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
 from pybilevel.solvers.features import Feature
 
@@ -122,30 +122,22 @@ def _next_regularization(t: float, settings: dict[str, float]) -> float:
 
 
 def _polish(reformulation: Reformulation, time_limit: float | None) -> SolveOutcome | None:
-    """Re-solve on the branch the sequence identified: for each pair, the smaller of multiplier
-    and slack is set to 0 and the relaxed products are dropped. The branch problem is smooth
-    (an LP or QP for LP/QP followers, solved exactly by HiGHS), which removes the sequence's
-    inexactness; if it fails, the sequence's point is restored."""
+    """Re-solve on the branch the sequence identified (:func:`pybilevel.methods.branch.fix_branch`:
+    for each pair the smaller of multiplier and slack set to 0, the relaxed products dropped). The
+    branch problem is smooth (an LP or QP for LP/QP followers, solved exactly by HiGHS), which
+    removes the sequence's inexactness; if it fails, the sequence's point is restored. Unlike the
+    polish of the global methods it is kept whenever it succeeds: the relaxed point before it does
+    not satisfy complementarity, so its objective is no benchmark."""
     saved = _values(reformulation)
-    for dual in reformulation.duals:
-        block = dual.block
-        block.complementarity_product.deactivate()
-        zero_slack = [p for p in dual.pairs if (p.multiplier.value or 0.0) >= abs(float(value(p.slack)))]
-        block.branch = Constraint(range(len(zero_slack)), rule=lambda b, k: zero_slack[k].slack == 0)
-        for pair in dual.pairs:
-            if not any(pair is p for p in zero_slack):
-                pair.multiplier.fix(0.0)
-    features = reformulation.features - {Feature.REGULARIZED}
-    solver, _ = choose_solver(features)
-    outcome = solve_model(reformulation.model, "ipopt" if solver != "highs" else "highs", time_limit, tight=True)
+    solver, _ = choose_solver(reformulation.features - {Feature.REGULARIZED})
+    undo = fix_branch(reformulation)
+    try:
+        outcome = solve_model(reformulation.model, "ipopt" if solver != "highs" else "highs", time_limit, tight=True)
+    finally:
+        undo()
     outcome.local = True
     if outcome.status != "optimal":
         _restore(saved)
-    for dual in reformulation.duals:  # back to the regularised model
-        dual.block.complementarity_product.activate()
-        dual.block.del_component("branch")
-        for pair in dual.pairs:
-            pair.multiplier.unfix()
     return outcome
 
 
