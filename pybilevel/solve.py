@@ -14,7 +14,7 @@ from pybilevel.methods.base import SolveRequest
 from pybilevel.methods.choice import choose_auto, choose_method, requested_method
 from pybilevel.model.scaling import plan_scaling
 from pybilevel.model.structure import analyze
-from pybilevel.readings.base import OPTIMISTIC
+from pybilevel.readings.names import OPTIMISTIC
 from pybilevel.readings.optimistic import OptimisticReading
 from pybilevel.readings.pessimistic import PessimisticReading
 from pybilevel.results import BilevelResult, Status

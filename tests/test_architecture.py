@@ -19,6 +19,7 @@ import import_graph  # noqa: E402
 def test_no_import_circle_and_at_most_eight_floors():
     graph = import_graph.import_graph(ROOT)
     assert import_graph.circles(graph) == []
+    assert import_graph.circles(import_graph.import_graph(ROOT, type_imports=True)) == []  # not even in type hints
     floors = import_graph.floors(graph)
     assert max(floors.values()) <= 8, sorted(floors.items(), key=lambda item: -item[1])[:5]
 

@@ -40,12 +40,12 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(tree: ast.AST) -> list[tuple[str, list[str]]]:
-    """(module, imported names) of every runtime import in ``tree``."""
+def _imports(tree: ast.AST, type_imports: bool = False) -> list[tuple[str, list[str]]]:
+    """(module, imported names) of every runtime import in ``tree`` (and type-only ones if asked)."""
     found: list[tuple[str, list[str]]] = []
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node):
+        if isinstance(node, ast.If) and _is_type_checking(node) and not type_imports:
             for child in node.orelse:
                 visit(child)
             return
@@ -60,12 +60,12 @@ def _imports(tree: ast.AST) -> list[tuple[str, list[str]]]:
     return found
 
 
-def import_graph(root: Path) -> dict[str, set[str]]:
-    """Module -> the pybilevel modules it imports."""
+def import_graph(root: Path, type_imports: bool = False) -> dict[str, set[str]]:
+    """Module -> the pybilevel modules it imports (``type_imports``: also under TYPE_CHECKING)."""
     modules = module_names(root)
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
-        for module, imported in _imports(ast.parse(path.read_text(), str(path))):
+        for module, imported in _imports(ast.parse(path.read_text(), str(path)), type_imports):
             if module != PACKAGE and not module.startswith(PACKAGE + "."):
                 continue
             targets = [f"{module}.{n}" for n in imported if f"{module}.{n}" in modules]
@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--max-floors", type=int, default=8)
+    parser.add_argument("--type-imports", action="store_true", help="count imports under TYPE_CHECKING as edges too")
     args = parser.parse_args(argv)
-    graph = import_graph(args.root)
+    graph = import_graph(args.root, args.type_imports)
     found = circles(graph)
     for component in found:
         print("import circle: " + " <-> ".join(component))

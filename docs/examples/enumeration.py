@@ -20,7 +20,7 @@ from pybilevel.errors import BilevelError, MethodRefusedError
 from pybilevel.map_back import number
 from pybilevel.methods.base import GLOBAL, Method, MethodOutcome, SolveRequest, register
 from pybilevel.model.structure import BilevelStructure
-from pybilevel.readings.base import OPTIMISTIC
+from pybilevel.readings.names import OPTIMISTIC
 from pybilevel.results import Status
 from pybilevel.timing import TimeBudget
 

@@ -29,7 +29,7 @@ from pybilevel.certify.optimal_set import (
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure
 from pybilevel.model.violation import max_violation
-from pybilevel.readings.base import OPTIMISTIC
+from pybilevel.readings.names import OPTIMISTIC
 from pybilevel.timing import TimeBudget
 
 __all__ = ["FollowerCertificate", "certify"]

@@ -20,7 +20,7 @@ from pyomo.environ import Reals
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure
-from pybilevel.readings.base import PESSIMISTIC
+from pybilevel.readings.names import PESSIMISTIC
 from pybilevel.solvers.embedded import SolveOutcome, solve_model
 from pybilevel.timing import TimeBudget
 

@@ -13,17 +13,13 @@ taken in order, so the last row of a dependent set is the redundant one; a compo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-if TYPE_CHECKING:
-    from pybilevel.model.follower_form import FollowerForm
-
-__all__ = ["RedundantRow", "RedundancyReport", "redundancy_of", "find_redundant_rows", "pin_redundant", "DENSE_LIMIT"]
+__all__ = ["RedundantRow", "RedundancyReport", "find_redundant_rows", "pin_redundant", "DENSE_LIMIT"]
 
 #: a component of the equality block with more entries (rows x columns) than this is not checked
 DENSE_LIMIT = 4_000_000
@@ -49,12 +45,6 @@ class RedundancyReport:
     @property
     def indices(self) -> set[int]:
         return {r.row for r in self.rows}
-
-
-def redundancy_of(form: FollowerForm) -> RedundancyReport:
-    """The follower's equality rows (linear in y) that depend linearly on the others."""
-    linear = np.array([i not in form.row_nonlinear for i in range(form.n_rows)], dtype=bool)
-    return find_redundant_rows(form.A_y, np.flatnonzero(form.is_equality & linear))
 
 
 def find_redundant_rows(A_y: sp.csr_matrix, equality_rows: np.ndarray) -> RedundancyReport:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from pyomo.common.collections import ComponentSet
 from pyomo.core.base.block import Block, BlockData
 from pyomo.core.base.constraint import Constraint, ConstraintData
@@ -25,7 +26,7 @@ from pybilevel.model.follower_form import (
     compile_follower,
     symmetric_hessian,
 )
-from pybilevel.model.redundancy import redundancy_of
+from pybilevel.model.redundancy import find_redundant_rows
 
 __all__ = ["BilevelStructure", "LeaderClass", "analyze", "find_followers"]
 
@@ -160,7 +161,8 @@ def analyze(model: BlockData) -> BilevelStructure:
         objective = _single_objective(follower, f"follower {follower.name}")
         constraints = _active_constraints(follower)
         form = compile_follower(follower, variables, objective, constraints)
-        form.redundancy = redundancy_of(form)
+        linear_equalities = form.is_equality & ~np.isin(np.arange(form.n_rows), list(form.row_nonlinear))
+        form.redundancy = find_redundant_rows(form.A_y, np.flatnonzero(linear_equalities))
         form.follower_class = classify_follower(form)
         forms.append(form)
 

@@ -15,10 +15,7 @@ if TYPE_CHECKING:
     from pybilevel.results import BilevelResult
     from pybilevel.timing import TimeBudget
 
-__all__ = ["Reading", "OPTIMISTIC", "PESSIMISTIC"]
-
-#: the two readings of a bilevel problem whose follower has several optima
-OPTIMISTIC, PESSIMISTIC = "optimistic", "pessimistic"
+__all__ = ["Reading"]
 
 class Reading(ABC):
     """One reading of the bilevel problem. Subclasses set ``name``."""

@@ -13,7 +13,8 @@ from pyomo.environ import value
 
 from pybilevel.certify.optimal_set import choose_response
 from pybilevel.map_back import report_follower
-from pybilevel.readings.base import OPTIMISTIC, Reading
+from pybilevel.readings.base import Reading
+from pybilevel.readings.names import OPTIMISTIC
 from pybilevel.results import Status
 
 if TYPE_CHECKING:

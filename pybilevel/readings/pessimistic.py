@@ -36,7 +36,8 @@ from pybilevel.map_back import number, report_follower
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure, analyze
-from pybilevel.readings.base import PESSIMISTIC, Reading
+from pybilevel.readings.base import Reading
+from pybilevel.readings.names import PESSIMISTIC
 from pybilevel.results import Status
 from pybilevel.timing import TimeBudget, timed
 
