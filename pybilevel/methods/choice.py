@@ -32,9 +32,7 @@ def choose_method(structure: BilevelStructure, requested: Method | None = None) 
         if refusal is not None:
             raise refusal
         return requested, f"'{requested.name}' as requested"
-    size = sum(form.n_variables for form in structure.followers)
-    classes = {form.follower_class for form in structure.followers}
-    what = _what(structure, classes, size)
+    classes, size, what = _profile(structure)
     refusals = []
     for name, why in _candidates(structure, classes, size):
         refusal = METHODS_BY_NAME[name].accepts(structure)
@@ -51,9 +49,7 @@ def choose_auto(structure: BilevelStructure) -> tuple[Method, str]:
     first, why = choose_method(structure)
     if first.name not in PORTFOLIO_STARTS:
         return first, why  # a special form, an integer or nonconvex follower, or a local method: alone
-    size = sum(form.n_variables for form in structure.followers)
-    classes = {form.follower_class for form in structure.followers}
-    what = _what(structure, classes, size)
+    classes, size, what = _profile(structure)
     accepted = [(first, why)]
     for name, reason in _candidates(structure, classes, size) + _fallbacks(structure, classes, size):
         method = METHODS_BY_NAME[name]
@@ -64,8 +60,12 @@ def choose_auto(structure: BilevelStructure) -> tuple[Method, str]:
     return Portfolio(accepted), why
 
 
-def _what(structure: BilevelStructure, classes: set[str], size: int) -> str:
-    return f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+def _profile(structure: BilevelStructure) -> tuple[set[str], int, str]:
+    """The follower classes, the number of follower variables, and the two in words."""
+    classes = {form.follower_class for form in structure.followers}
+    size = sum(form.n_variables for form in structure.followers)
+    what = f"{'/'.join(sorted(classes))} follower, {structure.leader_class} leader, {size} follower variables"
+    return classes, size, what
 
 
 def _fallbacks(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
