@@ -468,6 +468,7 @@ def test_names_with_spaces_and_clashes_are_made_unique(tmp_path):
 
 
 # ------------------------------------------------------------------ command line
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"shared instances not found at {DATA}")
 def test_cli_solves_an_mps_aux_instance_at_bobilib_optimum(capsys):
     """`pybilevel solve X.mps --aux X.aux`: BOBILib's optimum 1060 for K5010W02.KNP (optima.csv), exit 0."""
     from pybilevel.io.cli import main
