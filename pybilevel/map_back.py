@@ -30,6 +30,7 @@ def map_back(structure: BilevelStructure, outcome: MethodOutcome, method: str, m
         bound=outcome.bound,
         bigm=outcome.bigm,
         iterations=outcome.iterations,
+        history=list(outcome.history),
         model_size=outcome.model_size,
         method_reason=outcome.method_reason or method_reason,
         portfolio=list(outcome.portfolio),

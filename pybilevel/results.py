@@ -10,6 +10,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from pybilevel.certify.certificate import FollowerCertificate
     from pybilevel.model.bounds import BigMValue
+    from pybilevel.progress import IterationRecord
 
 
 __all__ = ["BilevelResult", "Status", "CertificateWarning", "ScalingWarning"]
@@ -57,6 +58,8 @@ class BilevelResult:
     bound: float | None = None  # solver's proven bound on the leader objective
     gap: float | None = None  # |leader objective - bound| / max(1, |leader objective|), where a method reports it
     iterations: int | None = None  # iterations of a decomposition method (value_function)
+    #: an iterative method's (iteration, seconds, bound, incumbent) per iteration, leader's sense
+    history: list[IterationRecord] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
     method_reason: str = ""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pybilevel.model.bounds import BigMValue
     from pybilevel.model.follower_form import FollowerForm
     from pybilevel.model.structure import BilevelStructure
+    from pybilevel.progress import IterationRecord
     from pybilevel.timing import TimeBudget
 
 __all__ = [
@@ -72,6 +73,7 @@ class MethodOutcome:
     has_point: bool = False
     bound: float | None = None  # proven bound on the leader's objective
     iterations: int | None = None  # a decomposition's iterations; a gap is reported with them
+    history: list[IterationRecord] = field(default_factory=list)  # an iterative method's progress (progress.py)
     bigm: list[BigMValue] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)
     mpcc: dict[str, object] = field(default_factory=dict)

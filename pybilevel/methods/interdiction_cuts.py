@@ -38,6 +38,7 @@ from pybilevel.methods.base import (
 from pybilevel.methods.min_max import opposite_objectives
 from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.convexity import FollowerClass
+from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.highs import ArrayLP
 from pybilevel.timing import timed
@@ -156,9 +157,10 @@ class InterdictionCutsMethod(Method):
             raise MethodRefusedError(f"method '{NAME}' has no option {', '.join(sorted(options))}; it has max_iterations.")
         game = monotone_interdiction(structure)
         timings: dict[str, float] = {}
-        with timed(timings, "solve"):
-            run = _CutLoop(game, max(request.mip_gap, 1e-9)).run(budget, max_iterations)
         sign = 1 if structure.leader_objective.sense == 1 else -1
+        progress = Progress(NAME, lambda v: sign * (v + game.leader_constant))
+        with timed(timings, "solve"):
+            run = _CutLoop(game, max(request.mip_gap, 1e-9)).run(budget, max_iterations, progress)
         outcome = MethodOutcome(
             status=run.status,
             message=run.message,
@@ -167,6 +169,7 @@ class InterdictionCutsMethod(Method):
             has_point=run.x is not None,
             bound=None if run.lower is None else sign * run.lower,
             iterations=run.iterations,
+            history=progress.history,
             timings=timings,
             explains_infeasibility=True,
         )
@@ -227,7 +230,7 @@ class _CutLoop:
                 row[removers[0]] += value
         self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
 
-    def run(self, budget: TimeBudget, max_iterations: int | None) -> _Run:
+    def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         game = self.game
         best_x, best_y, upper, lower, iteration = None, None, np.inf, -np.inf, 0
         visited: set[bytes] = set()
@@ -259,6 +262,7 @@ class _CutLoop:
             value = float(game.leader_cost @ x) - game.scale * float(response.objective)
             if value < upper:
                 best_x, best_y, upper = x, response.x, value
+            progress.record(iteration, lower, upper)
             if upper - lower <= self.gap * max(1.0, abs(upper)):
                 return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
                             best_x, best_y, lower + game.leader_constant, iteration)

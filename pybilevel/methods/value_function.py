@@ -52,6 +52,7 @@ from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure, LeaderClass
+from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.highs import ArrayLP
 from pybilevel.timing import TimeBudget, timed
@@ -281,7 +282,8 @@ class ValueFunctionDecomposition:
         self.linking_cuts += 1
 
     # ------------------------------------------------------------------ loop
-    def run(self, time_limit: float | None = None, max_iterations: int | None = None) -> ValueFunctionRun:
+    def run(self, time_limit: float | None = None, max_iterations: int | None = None,
+            progress: Progress | None = None) -> ValueFunctionRun:
         """Iterate master / follower / restricted problem until the bounds meet or a limit stops it.
 
         It ends proven optimal when the bounds meet, when the master is infeasible (nothing is left
@@ -336,6 +338,8 @@ class ValueFunctionDecomposition:
             if candidate is not None and self.cost @ candidate < upper:
                 best, upper = candidate, float(self.cost @ candidate)
             proven = master_feasible or self._converged(lower, upper)
+            if progress is not None:
+                progress.record(iteration, lower, upper)
             key = x_hat[self.link_cols].tobytes()
             if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
                 stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
@@ -421,22 +425,25 @@ class ValueFunctionMethod(Method):
                 f"method '{NAME}' solves every MILP with HiGHS; leave solver unset (got '{request.solver}')."
             )
         timings: dict[str, float] = {}
+        constant = float(generate_standard_repn(structure.leader_objective.expr, quadratic=False,
+                                                compute_values=True).constant)
         with timed(timings, "solve"):
             decomposition = ValueFunctionDecomposition(structure, request.mip_gap)
-            run = decomposition.run(budget.remaining(), max_iterations)
+            progress = Progress(NAME, lambda v: decomposition.sense * v + constant)
+            run = decomposition.run(budget.remaining(), max_iterations, progress)
         outcome = MethodOutcome(
             status=run.status,
             message=run.message,
             solver="highs",
             solver_reason="HiGHS for every MILP (master, follower at the leader's decision, restricted problem)",
             iterations=run.iterations,
+            history=progress.history,
             has_point=run.point is not None,
             timings=timings,
             explains_infeasibility=True,  # the search says which part is infeasible, with integrality
         )
         if run.bound is not None:
-            repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
-            outcome.bound = run.bound + float(repn.constant)
+            outcome.bound = run.bound + constant
         if run.point is not None:
             for var, val in zip(decomposition.hpr.variables, run.point):
                 var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
