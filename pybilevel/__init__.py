@@ -25,6 +25,7 @@ from pybilevel.methods.transformation import find_reformulation
 from pybilevel.model.dual_reference import dual
 from pybilevel.model.follower import Follower
 from pybilevel.model.structure import analyze
+from pybilevel.plot import picture  # noqa: F401  (registers BilevelResult.plot)
 from pybilevel.reformulate import reformulate
 from pybilevel.results import BilevelResult, CertificateWarning, ScalingWarning, Status
 from pybilevel.solve import solve

@@ -2,18 +2,33 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from pyomo.core.base.block import BlockData
+
     from pybilevel.certify.certificate import FollowerCertificate
     from pybilevel.model.bounds import BigMValue
     from pybilevel.progress import IterationRecord
 
 
-__all__ = ["BilevelResult", "Status", "CertificateWarning", "ScalingWarning"]
+__all__ = ["BilevelResult", "Status", "CertificateWarning", "ScalingWarning", "register_plotter"]
+
+#: draws a result: pybilevel.plot.picture.plot_result, registered by that module (it sits above
+#: this one: it re-solves the follower through the certificate's machinery)
+_PLOTTERS: list[Callable[..., Figure]] = []
+
+
+def register_plotter(plotter: Callable[..., Figure]) -> None:
+    """Make ``plotter(result, model, path=, ax=, points=)`` the one :meth:`BilevelResult.plot` calls."""
+    _PLOTTERS[:] = [plotter]
 
 
 class CertificateWarning(UserWarning):
@@ -69,6 +84,20 @@ class BilevelResult:
     scaling: list[str] = field(default_factory=list)  # rows rescaled before solving, coefficients solvers may drop
     convexity: dict[str, str] = field(default_factory=dict)  # follower -> how its convexity is known (nonlinear followers)
     portfolio: list[dict] = field(default_factory=list)  # auto's attempts when it ran several methods
+    #: the solved model, kept by bl.solve for :meth:`plot` (a class attribute, not a field: no data to write)
+    _model = None
+
+    def keep_model(self, model: BlockData) -> None:
+        """Keep the solved model, whose follower :meth:`plot` re-solves on a grid of leader decisions."""
+        self._model = model
+
+    def plot(self, path: str | Path | None = None, ax: Axes | None = None, points: int | None = None) -> Figure:
+        """The inducible region for one or two leader variables (the follower re-solved on a grid of
+        ``points`` leader values per variable, the leader's objective along its response, the optimum
+        found), else the convergence of an iterative method (bound and incumbent against seconds).
+        Drawn into ``ax`` or a new figure, written to the PNG file ``path`` if given; the figure is
+        returned. Needs matplotlib (``pip install pybilevel[plot]``); docs/plotting.md."""
+        return _PLOTTERS[0](self, self._model, path=path, ax=ax, points=points)
 
     @property
     def certified(self) -> bool:

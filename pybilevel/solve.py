@@ -92,6 +92,7 @@ def solve(
             logger.info("diagnose: %s (%.3f s)", result.message, timings["diagnose"])
         scaling.map_duals(result)
     result.timings, result.reading = timings, reading
+    result.keep_model(model)
     logger.info("done: %s, leader objective %s, %.3f s in all", result.status, result.leader_objective,
                 sum(timings.values()))
     return result

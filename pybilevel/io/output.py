@@ -21,7 +21,7 @@ from pathlib import Path
 from pybilevel.errors import DataError
 from pybilevel.results import BilevelResult
 
-__all__ = ["RESULT_FILE", "check_output_folder", "write_result", "holds_certified_result"]
+__all__ = ["RESULT_FILE", "check_output_folder", "write_result", "holds_certified_result", "create_temporary"]
 
 RESULT_FILE = "result.json"
 
@@ -42,7 +42,7 @@ def check_output_folder(out_dir: str | Path, data_dir: str | Path | None = None)
     if not existing.is_dir():
         raise DataError(f"--out {out}: {existing} is a file, so the folder cannot be created; choose another path.")
     try:
-        probe = _create_temporary(existing, ".pybilevel-write-test")
+        probe = create_temporary(existing, ".pybilevel-write-test")
         os.close(probe[0])
         os.unlink(probe[1])
     except OSError as exc:
@@ -75,7 +75,7 @@ def write_result(result: BilevelResult, out_dir: str | Path, force: bool = False
     staged: list[tuple[str, Path]] = []
     try:
         for name, text in files.items():
-            handle, temporary = _create_temporary(out_dir, f".{name}")
+            handle, temporary = create_temporary(out_dir, f".{name}")
             staged.append((name, temporary))
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(text)
@@ -95,7 +95,7 @@ def _tagged(name: str, tag: str) -> str:
     return f"{stem}.{tag}.{extension}"
 
 
-def _create_temporary(folder: Path, prefix: str) -> tuple[int, Path]:
+def create_temporary(folder: Path, prefix: str) -> tuple[int, Path]:
     """A new empty file in ``folder`` (mode 0666 less the umask, as any new file), open for writing."""
     path = folder / f"{prefix}.{secrets.token_hex(4)}.tmp"
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
