@@ -200,12 +200,15 @@ def test_the_model_is_left_as_it_was_with_the_best_point_loaded():
 
 
 def test_iterations_are_logged(caplog):
-    with caplog.at_level(logging.INFO, logger="pybilevel.methods.discretization"):
+    """One progress line and one res.history record per iteration (pybilevel/progress.py)."""
+    with caplog.at_level(logging.INFO, logger="pybilevel.progress"):
         res = bl.solve(BY_NAME["mb_3_14"].build(), method="discretization")
-    lines = [r.getMessage() for r in caplog.records if r.name == "pybilevel.methods.discretization"]
-    assert {int(line.split(":")[0].split()[1]) for line in lines if line.startswith("iteration")} == set(
-        range(1, res.iterations + 1))
-    assert any("follower points" in line and "lower" in line and "upper" in line for line in lines)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pybilevel.progress"]
+    assert [int(line.split()[2]) for line in lines] == list(range(1, res.iterations + 1))
+    assert all(line.startswith("discretization iteration") and "bound" in line and "incumbent" in line for line in lines)
+    assert [h.iteration for h in res.history] == list(range(1, res.iterations + 1))
+    assert res.history[-1].bound == pytest.approx(res.bound) and res.history[-1].incumbent == pytest.approx(
+        res.leader_objective, abs=1e-6)
 
 
 def test_gap_options_are_respected():

@@ -60,6 +60,7 @@ from pybilevel.methods.base import (
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.structure import BilevelStructure
+from pybilevel.progress import IterationRecord, Progress
 from pybilevel.results import Status
 from pybilevel.solvers.embedded import SolveOutcome, solve_model
 from pybilevel.timing import TimeBudget, timed
@@ -411,6 +412,7 @@ class Discretization:
     def solve(self) -> MethodOutcome:
         """Iterate lower bound / follower / upper bound (module docstring); load the best point."""
         run, options = self.run, self.options
+        progress = Progress(NAME, self._user)
         max_iterations = int(options["max_iterations"])
         status, why = None, ""
         with self._added() as block:
@@ -423,74 +425,73 @@ class Discretization:
                     why = f"{max_iterations} iterations"
                     break
                 run.iterations += 1
-                lbp = self._solve(self.model, "lower bound")
-                if lbp.status == "infeasible":
-                    if run.iterations == 1:
-                        status, why = Status.INFEASIBLE, (
-                            "the leader's and follower's constraints have no common point (the high-point "
-                            "relaxation is infeasible)")
-                    else:
-                        run.lower = run.upper  # nothing is left outside what the cuts excluded
-                    break
-                if lbp.status in ("unbounded", "infeasible_or_unbounded", "error"):
-                    status, why = Status.ERROR, (
-                        f"the lower-bounding problem ended '{lbp.status}' ({lbp.termination}); give the leader's "
-                        "and follower's variables finite bounds")
-                    break
-                if lbp.bound is not None and math.isfinite(lbp.bound):
-                    run.lower = max(run.lower, self.sense * float(lbp.bound))
-                if lbp.status != "optimal" or not lbp.has_solution:
-                    why = "time limit in the lower-bounding problem"
-                    break
-                x = [_within_bounds(v) for v in self.leader]
-                LOG.info("iteration %d: lower bound %.10g at x = %s", run.iterations, self._user(run.lower), _short(x))
-                if self._closed():
-                    break
-                follower = self._follower_at(x)
-                if follower.status in ("unbounded", "infeasible_or_unbounded"):
-                    status, why = Status.FOLLOWER_UNBOUNDED, (
-                        f"follower {self.form.follower.name} has no optimum (its objective is unbounded) at the "
-                        f"leader decision {self._describe(x)}: bound its variables")
-                    break
-                if follower.status != "optimal" or not follower.has_solution:
-                    why = ("time limit in the follower's global solve" if follower.status == "limit"
-                           else f"the follower's global solve ended '{follower.status}' ({follower.termination})")
-                    break
-                phi = float(value(self.form.objective.expr))
-                z = [float(v.value) for v in self.form.variables]
-                candidate, extra = self._upper_with_check(x, phi, block)
-                if candidate is not None and candidate.objective < run.upper:
-                    run.upper, run.best, run.loosened = candidate.objective, candidate, None
-                added = self._add_cut(block, z, x)
-                for point in extra:
-                    added = self._add_cut(block, point, x) or added
-                if self.coupling and not added:
-                    slater = self._slater_point(x, phi)
-                    added = slater is not None and self._add_cut(block, slater, x)
-                LOG.info(
-                    "iteration %d: lower %.10g, upper %.10g, %d follower points",
-                    run.iterations, self._user(run.lower), self._user(run.upper), len(run.points),
-                )
-                if self._closed():
-                    break
-                repeated = any(max(abs(a - b) for a, b in zip(x, old)) <= _SAME_POINT for old in visited)
-                if repeated and not added:
-                    # the lower bound's x is exact only to its tolerance, where the follower's cut allows
-                    # f up to LOWER_BOUND_TOL above phi: the upper bound at that band closes the gap
-                    loose = 2 * LOWER_BOUND_TOL * max(1.0, abs(phi))
-                    candidate = self._upper_at(x, phi, block, max(loose, float(options["eps_follower"])))
-                    if candidate is not None and candidate.objective < run.upper:
-                        run.upper, run.best = candidate.objective, candidate
-                        run.loosened = max(loose, float(options["eps_follower"]))
-                        LOG.info("iteration %d: upper %.10g with the follower within %.1e of its optimum",
-                                 run.iterations, self._user(run.upper), run.loosened)
+                try:
+                    lbp = self._solve(self.model, "lower bound")
+                    if lbp.status == "infeasible":
+                        if run.iterations == 1:
+                            status, why = Status.INFEASIBLE, (
+                                "the leader's and follower's constraints have no common point (the high-point "
+                                "relaxation is infeasible)")
+                        else:
+                            run.lower = run.upper  # nothing is left outside what the cuts excluded
+                        break
+                    if lbp.status in ("unbounded", "infeasible_or_unbounded", "error"):
+                        status, why = Status.ERROR, (
+                            f"the lower-bounding problem ended '{lbp.status}' ({lbp.termination}); give the leader's "
+                            "and follower's variables finite bounds")
+                        break
+                    if lbp.bound is not None and math.isfinite(lbp.bound):
+                        run.lower = max(run.lower, self.sense * float(lbp.bound))
+                    if lbp.status != "optimal" or not lbp.has_solution:
+                        why = "time limit in the lower-bounding problem"
+                        break
+                    x = [_within_bounds(v) for v in self.leader]
+                    LOG.debug("iteration %d: the lower bound's leader decision x = %s", run.iterations, _short(x))
                     if self._closed():
                         break
-                    why = (f"the lower bound returned the leader decision {self._describe(x)} again and no new valid "
-                           "cut exists there (tolerances)")
-                    break
-                visited.append(x)
-        return self._finish(status, why)
+                    follower = self._follower_at(x)
+                    if follower.status in ("unbounded", "infeasible_or_unbounded"):
+                        status, why = Status.FOLLOWER_UNBOUNDED, (
+                            f"follower {self.form.follower.name} has no optimum (its objective is unbounded) at the "
+                            f"leader decision {self._describe(x)}: bound its variables")
+                        break
+                    if follower.status != "optimal" or not follower.has_solution:
+                        why = ("time limit in the follower's global solve" if follower.status == "limit"
+                               else f"the follower's global solve ended '{follower.status}' ({follower.termination})")
+                        break
+                    phi = float(value(self.form.objective.expr))
+                    z = [float(v.value) for v in self.form.variables]
+                    candidate, extra = self._upper_with_check(x, phi, block)
+                    if candidate is not None and candidate.objective < run.upper:
+                        run.upper, run.best, run.loosened = candidate.objective, candidate, None
+                    added = self._add_cut(block, z, x)
+                    for point in extra:
+                        added = self._add_cut(block, point, x) or added
+                    if self.coupling and not added:
+                        slater = self._slater_point(x, phi)
+                        added = slater is not None and self._add_cut(block, slater, x)
+                    if self._closed():
+                        break
+                    repeated = any(max(abs(a - b) for a, b in zip(x, old)) <= _SAME_POINT for old in visited)
+                    if repeated and not added:
+                        # the lower bound's x is exact only to its tolerance, where the follower's cut allows
+                        # f up to LOWER_BOUND_TOL above phi: the upper bound at that band closes the gap
+                        loose = 2 * LOWER_BOUND_TOL * max(1.0, abs(phi))
+                        candidate = self._upper_at(x, phi, block, max(loose, float(options["eps_follower"])))
+                        if candidate is not None and candidate.objective < run.upper:
+                            run.upper, run.best = candidate.objective, candidate
+                            run.loosened = max(loose, float(options["eps_follower"]))
+                            LOG.info("iteration %d: upper %.10g with the follower within %.1e of its optimum",
+                                     run.iterations, self._user(run.upper), run.loosened)
+                        if self._closed():
+                            break
+                        why = (f"the lower bound returned the leader decision {self._describe(x)} again and no new valid "
+                               "cut exists there (tolerances)")
+                        break
+                    visited.append(x)
+                finally:  # every way out of an iteration: one progress record
+                    progress.record(run.iterations, min(run.lower, run.upper) if run.best is not None else run.lower, run.upper)
+        return self._finish(status, why, progress.history)
 
     def _closed(self) -> bool:
         run = self.run
@@ -506,7 +507,7 @@ class Discretization:
     def _describe(self, x: list[float]) -> str:
         return ", ".join(f"{v.name}={val:g}" for v, val in zip(self.leader, x))
 
-    def _finish(self, status: str | None, why: str) -> MethodOutcome:
+    def _finish(self, status: str | None, why: str, history: list[IterationRecord]) -> MethodOutcome:
         run = self.run
         if run.best is not None:
             run.best.load()
@@ -540,6 +541,7 @@ class Discretization:
             has_point=run.best is not None and status not in (Status.INFEASIBLE, Status.ERROR, Status.FOLLOWER_UNBOUNDED),
             bound=bound if status not in (Status.INFEASIBLE, Status.ERROR, Status.FOLLOWER_UNBOUNDED) else None,
             iterations=run.iterations,
+            history=history,
             timings=dict(run.timings),
             explains_infeasibility=True,
         )

@@ -19,6 +19,7 @@ from pybilevel.methods.base import (
 from pybilevel.methods.polish import polish_on_branch
 from pybilevel.methods.scholtes import complementarity_report
 from pybilevel.model.duals import follower_duals, follower_reduced_costs
+from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
 from pybilevel.solvers.external import check_capabilities, is_external, solve_external
@@ -59,7 +60,8 @@ class ReformulationMethod(Method):
         try:
             solver, reason = self.choose_solver(reformulation, request.solver)
             logger.info("method %s: solving the single-level model with %s", self.name, reason)
-            solved, mpcc = self.run(reformulation, solver, budget, request)
+            progress = Progress(self.name)
+            solved, mpcc = self.run(reformulation, solver, budget, request, progress)
             logger.info("method %s: %s %s (%s) in %.3f s", self.name, solved.solver, solved.status,
                         solved.termination, solved.seconds)
             if solved.solver_seconds is not None:  # the rest is the translation to the solver and back
@@ -77,6 +79,7 @@ class ReformulationMethod(Method):
         finally:
             reformulation.remove()
         outcome.model_size, outcome.mpcc, outcome.timings = size, mpcc, timings
+        outcome.history = progress.history
         outcome.polish = {} if polished is None else asdict(polished)
         return outcome
 
@@ -95,10 +98,11 @@ class ReformulationMethod(Method):
         return None
 
     def run(
-        self, reformulation: Reformulation, solver: str, budget: TimeBudget, request: SolveRequest
+        self, reformulation: Reformulation, solver: str, budget: TimeBudget, request: SolveRequest, progress: Progress
     ) -> tuple[SolveOutcome, dict[str, object]]:
         """Solve the single-level model; return the solver's outcome and an MPCC report (local solvers).
-        An embedded solver, or any Pyomo solver (:mod:`pybilevel.solvers.external`)."""
+        An embedded solver, or any Pyomo solver (:mod:`pybilevel.solvers.external`). A run of several
+        solves (regularized's rounds) records each in ``progress``: ``res.history``."""
         solve = solve_external if is_external(solver) else solve_model
         solved = solve(reformulation.model, solver, budget.remaining(), request.mip_gap,
                        solver_options=request.solver_options, tee=request.tee)

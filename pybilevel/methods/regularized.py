@@ -25,6 +25,7 @@ from pybilevel.solvers.features import Feature
 
 if TYPE_CHECKING:
     from pybilevel.methods.base import SolveRequest
+    from pybilevel.progress import Progress
     from pybilevel.timing import TimeBudget
 
 __all__ = ["RegularizedTransformation", "RegularizedMethod", "METHOD"]
@@ -59,9 +60,9 @@ class RegularizedMethod(ReformulationMethod):
     """``regularized``: the Scholtes sequence of warm-started Ipopt solves, then a polish (local)."""
 
     def run(
-        self, reformulation: Reformulation, solver: str, budget: TimeBudget, request: SolveRequest
+        self, reformulation: Reformulation, solver: str, budget: TimeBudget, request: SolveRequest, progress: Progress
     ) -> tuple[SolveOutcome, dict[str, object]]:
-        solved, report = solve_regularized(reformulation, budget.remaining())
+        solved, report = solve_regularized(reformulation, budget.remaining(), progress)
         return solved, {} if report is None else asdict(report)
 
 

@@ -14,6 +14,7 @@ from pybilevel.solvers.features import Feature
 
 if TYPE_CHECKING:
     from pybilevel.methods.transformation import Reformulation
+    from pybilevel.progress import Progress
 
 __all__ = ["MPCCReport", "complementarity_report", "solve_regularized"]
 
@@ -63,7 +64,9 @@ def complementarity_report(reformulation: Reformulation, rounds: list[tuple[floa
     return MPCCReport(residual, biactive, rounds or [], verdict)
 
 
-def solve_regularized(reformulation: Reformulation, time_limit: float | None = None) -> tuple[SolveOutcome, MPCCReport | None]:
+def solve_regularized(
+    reformulation: Reformulation, time_limit: float | None = None, progress: Progress | None = None
+) -> tuple[SolveOutcome, MPCCReport | None]:
     """Drive the regularization t to 0 by warm-started Ipopt solves; keep the last good point.
 
     Each round starts from the previous round's variables and multipliers with a small barrier
@@ -73,7 +76,8 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
 
     Stops when t reaches its final value or the complementarity residual is already below it;
     a failed round ends the sequence at the previous point, which counts as converged only if
-    its residual is below :data:`ZERO`.
+    its residual is below :data:`ZERO`. Each converged round (and the polish) goes to ``progress``
+    with the leader's objective as the incumbent and no bound (the residual bounds nothing).
     """
     settings = reformulation.settings
     params = [dual.block.regularization for dual in reformulation.duals]
@@ -95,6 +99,7 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
             _restore(saved)
             break
         outcome, report = current, complementarity_report(reformulation)
+        _record(progress, reformulation, len(rounds))
         if report.residual <= settings["final"] or t <= settings["final"]:
             break
         t = _next_regularization(t, settings)
@@ -107,11 +112,18 @@ def solve_regularized(reformulation: Reformulation, time_limit: float | None = N
     if polished is not None and polished.status == "optimal":
         outcome, report = polished, complementarity_report(reformulation)
         rounds.append((0.0, "polished on the identified branch"))
+        _record(progress, reformulation, len(rounds))
     outcome.seconds = time.perf_counter() - start
     report.rounds = rounds
     if report.residual > ZERO:
         outcome.status = "limit"  # the sequence stopped before complementarity was reached
     return outcome, report
+
+
+def _record(progress: Progress | None, reformulation: Reformulation, round_number: int) -> None:
+    """The leader's objective at the round's point, as the incumbent of ``progress``."""
+    if progress is not None:
+        progress.record(round_number, None, value(reformulation.structure.leader_objective.expr, exception=False))
 
 
 def _next_regularization(t: float, settings: dict[str, float]) -> float:
