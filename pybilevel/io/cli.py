@@ -2,6 +2,7 @@
 --aux INSTANCE.aux`` (MibS's bilevel format), ``pybilevel export MODEL.py --data DIR --format
 mibs --out DIR`` and ``pybilevel export MODEL.py --data DIR --method bigm --format lp|mps|nl|gms
 --out FILE`` (the single-level model and ``FILE.json``, :mod:`pybilevel.io.export`).
+``solve --plot FILE.png`` writes the picture of ``res.plot()`` (docs/plotting.md).
 ``--verbose``: the ``pybilevel`` logger's INFO lines on stderr and the solver's own log;
 ``--quiet``: only errors and the result.
 
@@ -33,6 +34,7 @@ from pybilevel.io.output import check_output_folder, write_result
 from pybilevel.methods.base import METHODS_BY_NAME
 from pybilevel.methods.choice import choose_method
 from pybilevel.model.structure import analyze
+from pybilevel.plot.picture import check_plot_file
 from pybilevel.reformulate import reformulate
 from pybilevel.solve import solve
 from pybilevel.solvers.embedded import SOLVERS
@@ -92,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="which follower optimum counts when it has several (default: optimistic)")
     solve_cmd.add_argument("--out", help="folder for result.json and CSV tables (created if absent; other files in it are kept; "
                            "each file written atomically)")
+    solve_cmd.add_argument("--plot", metavar="FILE.png", help="write the picture of the result: the inducible region for "
+                           "one or two leader variables, else an iterative method's convergence (needs matplotlib: "
+                           "pip install pybilevel[plot]; written whole or not at all)")
     solve_cmd.add_argument("--force", action="store_true",
                            help="let a result that is not certified optimal replace a certified one in --out "
                            "(otherwise it is written as result.<status>.json beside it)")
@@ -123,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
         raise DataError(f"{args.model}: give --data DIR (the model file's CSV files), or --aux FILE for an MPS file.")
     module = None if mibs else load_model_file(args.model)
     out = check_output_folder(args.out, args.data) if getattr(args, "out", None) and args.command == "solve" else None
+    if getattr(args, "plot", None):
+        check_plot_file(args.plot)
     start = time.perf_counter()
     model = read_mibs(args.model, args.aux) if mibs else module.build(load_tables(args.data, module.TABLES))
     load_seconds = time.perf_counter() - start
@@ -153,6 +160,10 @@ def _run(args: argparse.Namespace) -> int:
         if written[-1].name != "result.json":
             print(f"{out} holds a certified result, which this {result.status} result does not replace: it was "
                   f"written as {written[-1].name} and its tables beside it (--force replaces the certified result).")
+    if args.plot:
+        result.plot(args.plot)
+        if not args.quiet:
+            print(f"wrote the picture {args.plot}")
     return 0 if result.ok else 3
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from pyomo.core.base.block import BlockData
 
-__all__ = ["plot_result", "save_png"]
+__all__ = ["plot_result", "save_png", "check_plot_file"]
 
 #: the methods that record ``res.history`` (for the refusal's advice)
 ITERATIVE_METHODS = ("value_function", "interdiction_cuts", "discretization", "regularized")
@@ -49,9 +49,7 @@ def plot_result(
 def save_png(figure: Figure, path: str | Path) -> Path:
     """Write ``figure`` to ``path`` as PNG through a temporary file in the same folder, so the file
     is whole or absent; a :class:`BilevelError` naming the path if it cannot be written."""
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise BilevelError(f"plot file {path}: the picture is written as PNG; give a name ending in .png.")
+    path = check_plot_file(path)
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +63,18 @@ def save_png(figure: Figure, path: str | Path) -> Path:
         if temporary is not None:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
+    return path
+
+
+def check_plot_file(path: str | Path) -> Path:
+    """``path`` if a picture can be written there (a .png name, matplotlib installed), else a
+    :class:`BilevelError` saying what to change; checked before a solve that would draw it."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise BilevelError(f"plot file {path}: the picture is written as PNG; give a name ending in .png.")
+    if path.is_dir():
+        raise BilevelError(f"plot file {path} is a folder; give a file name ending in .png.")
+    require_matplotlib()
     return path
 
 
