@@ -1,8 +1,10 @@
 """res.plot() and the CLI's --plot: the inducible region's numbers against the follower solved
 independently (closed form in 1-D, scipy's linprog in 2-D), the PNG files, the convergence plot."""
+import importlib.util
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
@@ -17,6 +19,7 @@ from pybilevel.io.cli import main
 from pybilevel.plot.grid import grid_values, inducible_region
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def assert_png(path):
@@ -53,6 +56,16 @@ def test_one_leader_variable_follows_the_closed_form_and_is_drawn(tmp_path):
     assert snapshot(m) == before  # values and fixed flags restored after the grid
     curve = figure.axes[0].lines[0]  # the leader objective along the follower's response
     assert len(curve.get_xdata()) == 101 and np.nanmin(curve.get_ydata()) == pytest.approx(-12.0, abs=1e-5)
+
+
+def test_the_docs_example_is_the_closed_form_problem():
+    """docs/examples/plot_example.py draws docs/plot_example.png: the same problem, the same curve."""
+    spec = importlib.util.spec_from_file_location("plot_example", ROOT / "docs" / "examples" / "plot_example.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    region = inducible_region(bl.analyze(example.bard_example()), points=7)
+    assert region.leader_objective == pytest.approx(region.axes[0] - 4 * bard_reaction(region.axes[0]), abs=1e-5)
+    assert (ROOT / "docs" / "plot_example.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
 def test_leader_infeasible_decisions_are_gaps_with_the_reaction_kept():
@@ -109,6 +122,15 @@ def test_integer_leader_variables_are_gridded_on_integers():
     assert list(grid_values(m.k, (-0.5, 3.2), 50)) == [0, 1, 2, 3]  # every integer of the range
     assert list(grid_values(m.k, (0, 10), 3)) == [0, 5, 10]
     assert list(grid_values(m.r, (0, 1), 3)) == [0, 0.5, 1]
+
+
+def test_an_integer_leader_is_gridded_on_its_integer_values():
+    m = bard1998_ex5_1_1()
+    m.x.domain = pyo.NonNegativeIntegers
+    region = inducible_region(bl.analyze(m))
+    assert list(region.axes[0]) == [1, 2, 3, 4]  # every integer where the follower is feasible
+    assert region.leader_objective == pytest.approx(region.axes[0] - 4 * bard_reaction(region.axes[0]), abs=1e-5)
+    assert m.x.domain is pyo.NonNegativeIntegers and not m.x.fixed
 
 
 def test_the_axes_of_the_caller_are_drawn_into():
