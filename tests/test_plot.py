@@ -79,6 +79,36 @@ def test_leader_infeasible_decisions_are_gaps_with_the_reaction_kept():
     assert region.reaction["f.y"] == pytest.approx(bard_reaction(x), abs=1e-6)
 
 
+def tie_model():
+    """The follower is indifferent to y in [0, x] (it minimises z alone); the leader minimises x - y:
+    optimistic y*(x) = x and F = 0, pessimistic y*(x) = 0 and F = x (by hand)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 2))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(bounds=(0, None))
+    m.f.z = pyo.Var(bounds=(0, None))
+    m.f.c = pyo.Constraint(expr=m.f.y <= m.x)
+    m.f.obj = pyo.Objective(expr=m.f.z)
+    m.obj = pyo.Objective(expr=m.x - m.f.y + 1)
+    return m
+
+
+@pytest.mark.parametrize("reading", ["optimistic", "pessimistic"])
+def test_the_reading_of_the_result_picks_the_follower_optimum(reading):
+    m = tie_model()
+    res = bl.solve(m, reading=reading)
+    assert res.ok and res.leader_objective == pytest.approx(1.0)
+    region = inducible_region(bl.analyze(m), points=5, reading=res.reading)
+    x = np.linspace(0, 2, 5)
+    y = x if reading == "optimistic" else 0 * x
+    assert region.reaction["f.y"] == pytest.approx(y, abs=1e-6)
+    assert region.leader_objective == pytest.approx(x - y + 1, abs=1e-6)
+    drawn = res.plot(points=5).axes[0].lines[0]  # res.plot() draws the result's own reading
+    assert drawn.get_ydata() == pytest.approx(x - y + 1, abs=1e-6)
+    with pytest.raises(bl.BilevelError, match="points=1: give a whole number of at least 2"):
+        res.plot(points=1)
+
+
 def tuy_follower(x1, x2):
     """Tuy, Migdalas & Värbrand (1993): the follower's LP with the leader fixed, by scipy (HiGHS via
     linprog, not through pybilevel or Pyomo): min -4 y1 + y2, y1 - y2 <= 2 x1 - 2.5, y2 <= 2 - x1 + 3 x2."""

@@ -58,9 +58,9 @@ def inducible_region(structure: BilevelStructure, points: int | None = None, rea
             f"{len(leader)} leader variable(s) and {len(structure.followers)} follower(s)."
         )
     form = structure.followers[0]
-    count = DEFAULT_POINTS[len(leader)] if points is None else int(points)
-    if count < 2:
-        raise BilevelError(f"points={points!r}: give at least 2 grid points per leader variable.")
+    count = DEFAULT_POINTS[len(leader)] if points is None else points
+    if not isinstance(count, int) or count < 2:
+        raise BilevelError(f"points={points!r}: give a whole number of at least 2 grid points per leader variable.")
     hpr = HighPointRelaxation(structure)
     axes = [grid_values(var, _range(hpr, var), count) for var in leader]
     shape = tuple(len(axis) for axis in axes)
