@@ -12,7 +12,7 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 EXECUTED = sorted(
-    [DOCS / "getting_started.md", DOCS / "guide.md", *DOCS.glob("methods/*.md"), *DOCS.glob("domains/*.md")]
+    [DOCS / "getting_started.md", DOCS / "guide.md", DOCS / "model_files.md", *DOCS.glob("methods/*.md"), *DOCS.glob("domains/*.md")]
 )
 FENCE = re.compile(r"^```python\n(.*?)^```", flags=re.S | re.M)
 
@@ -34,3 +34,19 @@ def test_page_examples_run_and_assert_their_answers(page: Path):
     namespace: dict = {"__name__": f"docs_{page.stem}"}
     for line, code in blocks:
         exec(compile("\n" * (line - 1) + code, str(page), "exec"), namespace)
+
+
+def test_the_model_file_of_the_contract_page_runs_from_the_command_line(tmp_path, capsys):
+    from pybilevel.io.cli import main
+
+    page = DOCS / "model_files.md"
+    (tmp_path / "two_roads.py").write_text(python_blocks(page)[0][1])
+    data = tmp_path / "data"
+    data.mkdir()
+    csv_blocks = re.findall(r"^```\n((?:road|trips)\b.*?)^```", page.read_text(), flags=re.S | re.M)
+    file_of_header = {"road": "roads.csv", "trips": "trips.csv"}
+    assert len(csv_blocks) == 2
+    for text in csv_blocks:
+        (data / file_of_header[text.split(",")[0].split()[0]]).write_text(text)
+    assert main(["solve", str(tmp_path / "two_roads.py"), "--data", str(data)]) == 0
+    assert "revenue 30 with tolls road1 3, road2 0" in capsys.readouterr().out
