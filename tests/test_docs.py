@@ -50,3 +50,21 @@ def test_the_model_file_of_the_contract_page_runs_from_the_command_line(tmp_path
         (data / file_of_header[text.split(",")[0].split()[0]]).write_text(text)
     assert main(["solve", str(tmp_path / "two_roads.py"), "--data", str(data)]) == 0
     assert "revenue 30 with tolls road1 3, road2 0" in capsys.readouterr().out
+
+
+def test_the_transformation_block_names_in_the_guide_are_right():
+    blocks = [code for _, code in python_blocks(DOCS / "guide.md") if "_pybilevel_" in code and "TransformationFactory" in code]
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "guide.md", "exec"), {})
+
+
+def test_every_registered_transformation_is_named_in_the_guide():
+    import pybilevel  # noqa: F401  (registers the transformations)
+    from pyomo.core.base.transformation import TransformationFactory
+
+    text = (DOCS / "guide.md").read_text()
+    names = [n for n in TransformationFactory if str(n).startswith("bilevel.")]
+    assert names
+    for name in names:
+        method = str(name).split(".", 1)[1]
+        assert f"m._pybilevel_{method}`" in text, method
