@@ -59,8 +59,9 @@ def test_the_transformation_block_names_in_the_guide_are_right():
 
 
 def test_every_registered_transformation_is_named_in_the_guide():
-    import pybilevel  # noqa: F401  (registers the transformations)
     from pyomo.core.base.transformation import TransformationFactory
+
+    import pybilevel  # noqa: F401  (registers the transformations)
 
     text = (DOCS / "guide.md").read_text()
     names = [n for n in TransformationFactory if str(n).startswith("bilevel.")]
