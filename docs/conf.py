@@ -21,4 +21,5 @@ autodoc_default_options = {"members": True}
 
 html_theme = "alabaster"
 html_title = "pybilevel"
+html_theme_options = {"page_width": "1240px", "sidebar_width": "250px"}  # room for the examples' lines
 html_static_path: list[str] = []
