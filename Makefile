@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 PAO_PY := benchmarks/.venv-pao/bin/python
 BENCH_ARGS ?=
 
-.PHONY: run test venv library bobilib bench bench-quick clean $(MODELS)
+.PHONY: run test docs venv library bobilib bench bench-quick clean $(MODELS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ $(MODELS): $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
+
+# The documentation site (Sphinx, docs/about.md) into docs/_build/html; any warning fails the build.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 library: $(STAMP)
 	$(PY) benchmarks/library_table.py
@@ -58,4 +68,4 @@ bench-quick: $(BENCH_STAMP) $(PAO_PY)
 		--pao-timeout 120 --reference-time-limit 60 --tag quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache docs/_build
