@@ -14,9 +14,6 @@ heuristic: see ``res.bigm``). Any other product of ``x`` is refused by name.
 """
 from __future__ import annotations
 
-import math
-import numbers
-
 from pyomo.common.collections import ComponentMap
 from pyomo.core.base.block import Block, BlockData
 from pyomo.core.base.constraint import Constraint
@@ -25,33 +22,15 @@ from pyomo.core.base.var import Var, VarData
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import MethodRefusedError
-from pybilevel.methods.mccormick import Product, add_products, bound_multipliers, follower_variable_ranges
+from pybilevel.methods.mccormick import (
+    Product,
+    add_products,
+    bound_multipliers,
+    follower_variable_ranges,
+)
 from pybilevel.model.bounds import HighPointRelaxation
 
-__all__ = ["check_price_levels", "expand_price_levels"]
-
-
-def check_price_levels(value) -> ComponentMap | None:
-    """The option's domain: ``{leader Var or VarData: [levels]}`` -> ComponentMap VarData -> levels
-    (an indexed Var gives its levels to each of its elements); ValueError saying what is wrong."""
-    if value is None:
-        return None
-    if not hasattr(value, "items"):
-        raise ValueError(f"price_levels must be a dict {{leader variable: [levels]}}, got {value!r}")
-    levels = ComponentMap()
-    for var, given in value.items():
-        if not isinstance(var, (Var, VarData)):
-            raise ValueError(f"price_levels has the key {var!r}; keys must be leader variables (m.offer or m.offer[g])")
-        numbers_ = list(given) if isinstance(given, (list, tuple)) else None
-        if not numbers_ or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in numbers_
-        ):
-            raise ValueError(f"price_levels[{var.name}] must be a non-empty list of finite numbers, got {given!r}")
-        if len(set(numbers_)) != len(numbers_):
-            raise ValueError(f"price_levels[{var.name}] repeats a level: {given!r}")
-        for element in var.values() if var.is_indexed() else [var]:
-            levels[element] = [float(v) for v in numbers_]
-    return levels
+__all__ = ["expand_price_levels"]
 
 
 def expand_price_levels(top: BlockData, structure, duals, config, records: list) -> object:

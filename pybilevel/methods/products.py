@@ -15,62 +15,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyomo.common.config import ConfigDict, ConfigValue
 from pyomo.core.base.objective import Objective
 
 from pybilevel.errors import MethodRefusedError
-from pybilevel.methods.price_levels import check_price_levels, expand_price_levels
-from pybilevel.methods.price_linearisation import linearised_objective, plan_linearisation
+from pybilevel.methods.price_levels import expand_price_levels
+from pybilevel.methods.price_linearisation import (
+    linearised_objective,
+    plan_linearisation,
+)
 
 if TYPE_CHECKING:
     from pyomo.core.base.block import BlockData
 
     from pybilevel.methods.transformation import Reformulation
 
-__all__ = ["PRODUCT_ROUTES", "declare_product_options", "rewrite_products"]
-
-PRODUCT_ROUTES = ("bilinear", "linearise", "levels")
+__all__ = ["ProductRoutes"]
 
 
-def _route(value) -> str:
-    if value not in PRODUCT_ROUTES:
-        raise ValueError(f"products must be one of {', '.join(map(repr, PRODUCT_ROUTES))}, got {value!r}")
-    return value
+class ProductRoutes:
+    """Mixin of the transformations that keep the follower's multipliers: carries out ``products``."""
 
-
-def declare_product_options(config: ConfigDict) -> ConfigDict:
-    """Declare ``products`` and ``price_levels`` on ``config``."""
-    config.declare("products", ConfigValue(
-        default="bilinear", domain=_route,
-        description="the leader objective's price x quantity products: 'bilinear' (as written, SCIP), "
-        "'linearise' (exact linear rewrite of bl.dual(row) * follower variable, Ruiz & Conejo 2009) or "
-        "'levels' (binary expansion over price_levels, Pereira et al. 2005)",
-    ))
-    config.declare("price_levels", ConfigValue(
-        default=None, domain=check_price_levels,
-        description="{leader variable (indexed or not): [levels]} for products='levels'",
-    ))
-    return config
-
-
-def rewrite_products(top: BlockData, reformulation: Reformulation, config) -> bool:
-    """Put the leader objective with its products rewritten by ``config.products`` on ``top`` and
-    deactivate the user's (until ``remove()``); False for ``"bilinear"`` (nothing done)."""
-    if (config.products == "levels") != (config.price_levels is not None):
-        raise MethodRefusedError(
-            f"method '{reformulation.method}': price_levels goes with products='levels' and products='levels' "
-            f"needs price_levels; got products={config.products!r} and "
-            f"{'no price_levels' if config.price_levels is None else 'price_levels'}."
-        )
-    structure = reformulation.structure
-    if config.products == "bilinear":
-        return False
-    if config.products == "linearise":
-        expr = linearised_objective(plan_linearisation(structure), reformulation.duals)
-    else:
-        expr = expand_price_levels(top, structure, reformulation.duals, config, reformulation.bigm)
-    leader = structure.leader_objective
-    top.leader_objective = Objective(expr=expr, sense=leader.sense)
-    leader.deactivate()
-    reformulation.deactivated.append(leader)
-    return True
+    def rewrite_products(self, top: BlockData, reformulation: Reformulation, config) -> None:
+        """Put the leader objective with its products rewritten by ``config.products`` on ``top``
+        and deactivate the user's (until ``remove()``); nothing for ``"bilinear"``."""
+        if (config.products == "levels") != (config.price_levels is not None):
+            raise MethodRefusedError(
+                f"method '{reformulation.method}': price_levels goes with products='levels' and products='levels' "
+                f"needs price_levels; got products={config.products!r} and "
+                f"{'no price_levels' if config.price_levels is None else 'price_levels'}."
+            )
+        structure = reformulation.structure
+        if config.products == "bilinear":
+            return
+        if config.products == "linearise":
+            expr = linearised_objective(plan_linearisation(structure), reformulation.duals)
+        else:
+            expr = expand_price_levels(top, structure, reformulation.duals, config, reformulation.bigm)
+        leader = structure.leader_objective
+        top.leader_objective = Objective(expr=expr, sense=leader.sense)
+        leader.deactivate()
+        reformulation.deactivated.append(leader)

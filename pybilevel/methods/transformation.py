@@ -14,7 +14,7 @@ from pyomo.core.base.transformation import Transformation
 
 from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.methods.base import refusal_message
-from pybilevel.methods.products import declare_product_options, rewrite_products
+from pybilevel.methods.product_options import declare_product_options
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import link_dual_references, refuse_dual_references
 from pybilevel.model.follower_form import FollowerForm
@@ -151,14 +151,12 @@ class BilevelTransformation(Transformation):
         raise NotImplementedError
 
     def rewrite_products(self, top: BlockData, reformulation: Reformulation, config) -> None:
-        """The ``products`` option (:mod:`~pybilevel.methods.products`); a method whose model has no
-        follower multipliers takes only ``"bilinear"``."""
-        if self.links_dual_references:
-            rewrite_products(top, reformulation, config)
-        elif config.products != "bilinear" or config.price_levels is not None:
+        """The ``products`` option; the methods with multipliers carry it out
+        (:class:`~pybilevel.methods.products.ProductRoutes`), the others take only ``"bilinear"``."""
+        if config.products != "bilinear" or config.price_levels is not None:
             raise MethodRefusedError(
-                f"method '{self.method}' replaces the leader's objective itself and takes only products='bilinear' "
-                "without price_levels; use 'bigm', 'sos1' or 'kkt' for the other routes."
+                f"method '{self.method}' takes only products='bilinear' without price_levels; use one of "
+                "'bigm', 'sos1', 'kkt', 'strong_duality', 'regularized' for products='linearise' or 'levels'."
             )
 
     def leader_features(self, reformulation: Reformulation) -> set[str]:
