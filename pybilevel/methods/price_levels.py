@@ -36,7 +36,7 @@ __all__ = ["expand_price_levels"]
 def expand_price_levels(top: BlockData, structure, duals, config, records: list) -> object:
     """Add the expansion of every leveled variable to ``top.price_levels`` and return the leader's
     objective with its products of leveled variables linearised."""
-    levels: ComponentMap = config.price_levels
+    levels = _resolve(structure.model, config.price_levels)
     leader = {id(v) for v in structure.leader_variables}
     for var, values in levels.items():
         if id(var) not in leader:
@@ -46,7 +46,7 @@ def expand_price_levels(top: BlockData, structure, duals, config, records: list)
         outside = [v for v in values if (low is not None and v < low) or (high is not None and v > high)]
         if outside:
             raise MethodRefusedError(f"price_levels[{var.name}]: level {outside[0]:g} is outside the bounds "
-                                     f"[{low}, {high}] of {var.name}; give levels within them.")
+                                     f"[{low:g}, {high:g}] of {var.name}; give levels within them.")
     leveled = list(levels.items())
     block = top.price_levels = Block()
     block.choice = Var([(p, k) for p, (_, values) in enumerate(leveled) for k in range(len(values))], within=Binary)
@@ -74,6 +74,19 @@ def expand_price_levels(top: BlockData, structure, duals, config, records: list)
         rest.append(repn.nonlinear_expr)
     made = add_products(block, products)
     return sum((weight * made[(id(p.other), id(p.binary))] for weight, p in wanted), sum(rest[1:], rest[0]))
+
+
+def _resolve(model, given: list) -> ComponentMap:
+    """VarData -> levels, from the checked option (variables or names; indexed ones expanded)."""
+    levels = ComponentMap()
+    for key, values in given:
+        var = model.find_component(key) if isinstance(key, str) else key
+        if not isinstance(var, (Var, VarData)):
+            raise MethodRefusedError(f"price_levels names {key!r}, which is no variable of model {model.name}; "
+                                     "give a leader variable or its name, e.g. 'offer[g1]'.")
+        for element in var.values() if var.is_indexed() else [var]:
+            levels[element] = values
+    return levels
 
 
 class _Ranges:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import numbers
 
-from pyomo.common.collections import ComponentMap
 from pyomo.common.config import ConfigDict, ConfigValue
 from pyomo.core.base.var import Var, VarData
 
@@ -20,27 +19,29 @@ def _route(value) -> str:
     return value
 
 
-def check_price_levels(value) -> ComponentMap | None:
-    """The option's domain: ``{leader Var or VarData: [levels]}`` -> ComponentMap VarData -> levels
-    (an indexed Var gives its levels to each of its elements); ValueError saying what is wrong."""
+def check_price_levels(value) -> list[tuple[Var | VarData | str, list[float]]] | None:
+    """The option's domain: a mapping ``{leader variable or its name: [levels]}`` (a Pyomo
+    ``ComponentMap`` for variables as keys; an indexed variable gives its levels to each element)
+    -> a list of (key, levels); ValueError saying what is wrong."""
     if value is None:
         return None
     if not hasattr(value, "items"):
-        raise ValueError(f"price_levels must be a dict {{leader variable: [levels]}}, got {value!r}")
-    levels = ComponentMap()
-    for var, given in value.items():
-        if not isinstance(var, (Var, VarData)):
-            raise ValueError(f"price_levels has the key {var!r}; keys must be leader variables (m.offer or m.offer[g])")
-        numbers_ = list(given) if isinstance(given, (list, tuple)) else None
-        if not numbers_ or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in numbers_
-        ):
-            raise ValueError(f"price_levels[{var.name}] must be a non-empty list of finite numbers, got {given!r}")
-        if len(set(numbers_)) != len(numbers_):
-            raise ValueError(f"price_levels[{var.name}] repeats a level: {given!r}")
-        for element in var.values() if var.is_indexed() else [var]:
-            levels[element] = [float(v) for v in numbers_]
-    return levels
+        raise ValueError(
+            f"price_levels must be a dict {{leader variable: [levels]}}, got {value!r}; with Pyomo variables as "
+            "keys use pyomo.common.collections.ComponentMap, or give their names ('offer[g1]') as keys"
+        )
+    checked = []
+    for key, given in value.items():
+        if not isinstance(key, (Var, VarData, str)):
+            raise ValueError(f"price_levels has the key {key!r}; keys must be leader variables or their names")
+        label = key if isinstance(key, str) else key.name
+        levels = list(given) if isinstance(given, (list, tuple)) else None
+        if not levels or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in levels):
+            raise ValueError(f"price_levels[{label}] must be a non-empty list of finite numbers, got {given!r}")
+        if len(set(levels)) != len(levels):
+            raise ValueError(f"price_levels[{label}] repeats a level: {given!r}")
+        checked.append((key, [float(v) for v in levels]))
+    return checked
 
 
 def declare_product_options(config: ConfigDict) -> ConfigDict:
