@@ -14,9 +14,11 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 from pyomo.common.collections import ComponentMap
+from pyomo.repn.standard_repn import generate_standard_repn
 from scipy.optimize import linprog
 
 import pybilevel as bl
+from pybilevel.solvers.features import Feature
 from domain_helpers import load_model_file, model_path
 
 SB = load_model_file(model_path("strategic_bidding"))
@@ -201,7 +203,8 @@ def test_products_over_part_of_the_offered_generators_are_refused_by_term():
         bl.solve(m, method="bigm", products="linearise")
     message = str(refused.value)
     assert "cannot rewrite the leader objective term 1 * bl.dual(market.balance['1']) * market.p[F1]" in message
-    assert "market.p[F2], whose follower cost holds the leader variable offer[F2]" in message
+    assert ("market.p[F2] (its follower cost holds the leader variable offer[F2], and the objective has no product "
+            "with it)") in message
     assert not [c for c in m.component_objects(descend_into=False) if c.name.startswith("_pybilevel_") and c.name != "_pybilevel_duals"]
     res = bl.solve(m)  # auto: SCIP on the bilinear form, and says why
     assert res.method == "sos1" and res.status == "optimal" and res.certified
@@ -217,6 +220,28 @@ def test_products_over_part_of_the_offered_generators_are_refused_by_term():
     grid = max(f1_profit(p) for p in itertools.product(np.arange(10, 51, 2.0), np.arange(16, 57, 2.0)))
     assert grid <= res.leader_objective + 1e-6
     assert gens.at["F1", "cost"] == 10.0
+
+
+def test_two_duals_multiplied_are_refused_by_term():
+    m = SB.build(two_bus())
+    price = bl.dual(m.market.balance)
+    m.obj.deactivate()
+    m.both = pyo.Objective(expr=price["1"] * price["2"], sense=pyo.maximize)
+    with pytest.raises(bl.MethodRefusedError, match=r"term 1 \* bl.dual\(market.balance\['1'\]\) \* "
+                                                    r"bl.dual\(market.balance\['2'\]\) multiplies two follower duals"):
+        bl.solve(m, method="bigm", products="linearise")
+
+
+def test_the_linearised_objective_can_be_looked_at_and_removed():
+    m = SB.build(two_bus())
+    reformulation = bl.reformulate(m, method="bigm", products="linearise")
+    active = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    assert [o.local_name for o in active] == ["leader_objective"]  # on the reformulation's block
+    repn = generate_standard_repn(active[0].expr, quadratic=True)
+    assert not repn.quadratic_vars and repn.nonlinear_expr is None  # linear: a MILP with the binaries
+    assert reformulation.features == {Feature.INTEGER}  # HiGHS's MILP; the bilinear form adds a quadratic objective
+    reformulation.remove()
+    assert m.obj.active and not m.component("_pybilevel_bigm")
 
 
 def test_a_product_off_the_row_is_refused_by_term():

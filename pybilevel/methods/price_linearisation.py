@@ -44,9 +44,9 @@ __all__ = ["DualProduct", "LinearisationPlan", "plan_linearisation", "linearised
 #: relative tolerance of the weight equations alpha_i + gamma_j = w_ij
 TOLERANCE = 1e-9
 REMEDY = (
-    "the exact rewrite (Ruiz & Conejo 2009) needs the products, with one coefficient, over every follower "
-    "variable whose cost holds a leader variable, or over variables with a fixed cost; use products='bilinear' "
-    "(SCIP on the bilinear form, global)"
+    "the exact rewrite (Ruiz & Conejo 2009) needs the products over every follower variable whose cost holds a "
+    "leader variable, all with one coefficient, or over variables with a fixed cost (docs/duals_in_leader.md); "
+    "use products='bilinear' (SCIP, global) for this objective"
 )
 
 
@@ -95,6 +95,11 @@ def dual_products(structure: BilevelStructure) -> tuple[list[DualProduct], objec
             rest.append(coef * a * b)
             continue
         reference = references[id(a)]
+        if id(b) in references:
+            raise MethodRefusedError(
+                f"products: the leader objective term {coef:g} * {reference.name} * {references[id(b)].name} multiplies "
+                "two follower duals; only products bl.dual(row) * variable can be rewritten; use products='bilinear'."
+            )
         products.append(DualProduct(float(coef), a, reference.form, reference.row, b))
     if repn.nonlinear_expr is not None:
         rest.append(repn.nonlinear_expr)
@@ -149,9 +154,9 @@ def _weights(form: FollowerForm, products: list[DualProduct]) -> tuple[np.ndarra
         if j is None:
             raise MethodRefusedError(
                 f"products='linearise' cannot rewrite the leader objective term {p.name}: {p.other.name} is not a "
-                f"variable of follower {form.follower.name} (a leader variable or another follower's), so no "
-                "stationarity or complementarity condition gives the product; give its levels (products='levels', "
-                "price_levels) or use products='bilinear'."
+                f"variable of follower {form.follower.name} (a leader variable or another follower's), so no stationarity or "
+                "complementarity condition of it gives the product; use products='levels' with price_levels for a "
+                "leader variable, or products='bilinear'."
             )
         if p.row in missing:
             continue
@@ -213,22 +218,25 @@ def _conflict(form, products, edges, edge, origin_u, origin_v, pinned) -> Method
     _, label = connected_components(graph, directed=False)
     columns = {id(v): j for j, v in enumerate(form.variables)}
     term = next(p for p in products if label[p.row] == label[edge[0]] or label[m + columns[id(p.other)]] == label[edge[0]])
-    sides = [_origin(form, node, pinned) for node in dict.fromkeys((int(origin_u), int(origin_v)))]
-    tied = " and to ".join(sides) if len(sides) > 1 else sides[0] + " around a cycle of its rows and variables"
+    priced = {id(p.other) for p in products}
+    sides = [_origin(form, node, pinned, priced) for node in dict.fromkeys((int(origin_u), int(origin_v)))]
+    tied = " and to ".join(sides) + (" around a cycle of the follower's rows and variables" if len(sides) == 1 else "")
     return MethodRefusedError(
-        f"products='linearise' cannot rewrite the leader objective term {term.name}: through the follower's "
-        f"stationarity and complementarity it is tied to {tied}, which would need different coefficients on "
-        f"bl.dual({form.constraints[edge[0]].name}) * {form.variables[edge[1]].name}; {REMEDY}."
+        f"products='linearise' cannot rewrite the leader objective term {term.name}: the follower's stationarity "
+        f"and complementarity tie it to {tied}, which would need different coefficients on "
+        f"bl.dual({form.constraints[edge[0]].name}) * {form.variables[edge[1]].name}. {REMEDY[0].upper()}{REMEDY[1:]}."
     )
 
 
-def _origin(form: FollowerForm, node: int, pinned: set[int]) -> str:
+def _origin(form: FollowerForm, node: int, pinned: set[int], priced: set[int]) -> str:
     m = form.n_rows
     if node not in pinned:
         return "the other products of the objective"
     if node < m:
         leader = [form.leader_variables[k].name for k in form.A_x.tocsr()[node].indices] or ["(nonlinear)"]
-        return f"{form.constraints[node].name}, whose right-hand side holds the leader variable {leader[0]}"
+        return f"{form.constraints[node].name} (its right-hand side holds the leader variable {leader[0]})"
+    y = form.variables[node - m]
     column = form.C.tocsc()[:, node - m].indices
     what = f"the leader variable {form.leader_variables[column[0]].name}" if len(column) else "a quadratic term"
-    return f"{form.variables[node - m].name}, whose follower cost holds {what} and which the objective prices differently"
+    left_out = "" if id(y) in priced else ", and the objective has no product with it"
+    return f"{y.name} (its follower cost holds {what}{left_out})"
