@@ -87,15 +87,16 @@ def _linearised_prices(structure: BilevelStructure, classes: set[str], what: str
     )
 
 
-def _bilinear_prices(structure: BilevelStructure) -> str | None:
-    """Why the leader's dual products stay bilinear (the linear rewrite's refusal), or None if there are none."""
+def _bilinear_prices(structure: BilevelStructure) -> tuple[bool, str | None]:
+    """Whether the leader's objective multiplies follower duals by variables, and the linear
+    rewrite's refusal of them (None where it applies)."""
     if not structure.dual_references or not dual_products(structure)[0]:
-        return None
+        return False, None
     try:
         plan_linearisation(structure)
     except BilevelError as refusal:
-        return str(refusal)
-    return "they can be linearised (products='linearise') but bigm does not accept the problem"
+        return True, str(refusal)
+    return True, None
 
 
 def _profile(structure: BilevelStructure) -> tuple[set[str], int, str]:
@@ -157,11 +158,17 @@ def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> li
                 "leader's revenue into a linear dual objective and no complementarity is branched on "
                 "(measured on a 64-node toll grid: 0.23 s against sos1 stopped at the 60 s limit)",
             ))
-        bilinear = _bilinear_prices(structure)
-        candidates.append(("sos1", "exact without big-M values, solved by SCIP" if bilinear is None else
-                           "the leader's products of follower duals and follower variables stay bilinear, "
-                           f"solved globally by SCIP (the linear rewrite does not apply: {bilinear})"))
+        candidates.append(("sos1", _sos1_reason(*_bilinear_prices(structure))))
     return candidates
+
+
+def _sos1_reason(products: bool, refusal: str | None) -> str:
+    if not products:
+        return "exact without big-M values, solved by SCIP"
+    if refusal is None:
+        return "the products of follower duals and follower variables as written (bilinear), solved globally by SCIP"
+    return ("the leader's products of follower duals and follower variables stay bilinear, solved globally by SCIP "
+            f"(the linear rewrite does not apply: {refusal})")
 
 
 def _toll_like(structure: BilevelStructure) -> bool:
