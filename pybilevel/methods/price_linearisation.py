@@ -41,7 +41,7 @@ from pybilevel.model.structure import BilevelStructure
 
 __all__ = ["DualProduct", "LinearisationPlan", "plan_linearisation", "linearised_objective", "dual_products"]
 
-#: relative tolerance of the weight equations alpha_i + gamma_j = w_ij
+#: relative tolerance of the weight equations alpha_i + gamma_j = w_ij (to the largest of the three)
 TOLERANCE = 1e-9
 REMEDY = (
     "the exact rewrite (Ruiz & Conejo 2009) needs the products over every follower variable whose cost holds a "
@@ -178,7 +178,7 @@ def _weights(form: FollowerForm, products: list[DualProduct]) -> tuple[np.ndarra
     for i, j in edges:
         adjacency[i].append(m + j)
         adjacency[m + j].append(i)
-    starts = [node for node in pinned] + list(range(m + n))
+    starts = sorted(pinned) + list(range(m + n))
     for start in starts:
         if not np.isnan(values[start]):
             continue
@@ -194,7 +194,7 @@ def _weights(form: FollowerForm, products: list[DualProduct]) -> tuple[np.ndarra
                         continue  # visited from its own start
                     values[v], origin[v] = target - values[u], origin[u]
                     queue.append(v)
-                elif abs(values[u] + values[v] - target) > TOLERANCE * max(1.0, abs(target)):
+                elif abs(values[u] + values[v] - target) > TOLERANCE * max(1.0, abs(target), abs(values[u]), abs(values[v])):
                     raise _conflict(form, products, edges, (row, col), origin[u], origin[v], pinned)
     return np.nan_to_num(values[:m]), np.nan_to_num(values[m:])
 
