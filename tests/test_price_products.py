@@ -338,6 +338,13 @@ def test_levels_refuse_a_product_of_two_leader_variables_by_term():
     assert m.obj.active is False and m.both.active  # as the user left it
 
 
+def test_levels_of_a_dual_need_multiplier_bounds():
+    m = seller()
+    with pytest.raises(bl.MethodRefusedError, match=r"price_levels cannot linearise the leader objective term 1 \* q \* "
+                                                    r"bl.dual\(f.balance\): the dual needs bounds on the follower's multipliers"):
+        bl.solve(m, method="sos1", products="levels", price_levels={"q": [0, 30, 60, 90]})
+
+
 @pytest.mark.parametrize("options, message", [
     ({"products": "quadratic"}, "products must be one of 'bilinear', 'linearise', 'levels', got 'quadratic'"),
     ({"products": "levels"}, "price_levels goes with products='levels'"),

@@ -106,7 +106,8 @@ class _Ranges:
         return self._hpr
 
     def of(self, leveled: VarData, other: VarData, coef: float) -> tuple[float, float]:
-        term = f"{coef:g} * {leveled.name} * {other.name}"
+        reference = self.references.get(id(other))
+        term = f"{coef:g} * {leveled.name} * {other.name if reference is None else reference.name}"
         if id(other) in self.owner:
             form = self.owner[id(other)]
             j = next(k for k, v in enumerate(form.variables) if v is other)
@@ -117,8 +118,8 @@ class _Ranges:
                     "even over the high-point relaxation; give it bounds."
                 )
             return found[j]
-        if id(other) in self.references:
-            return self._dual_range(self.references[id(other)], term)
+        if reference is not None:
+            return self._dual_range(reference, term)
         raise MethodRefusedError(
             f"price_levels cannot linearise the leader objective term {term}: {other.name} is neither a follower "
             "variable nor a bl.dual of a follower row; the binary expansion applies to products of a leveled leader "
