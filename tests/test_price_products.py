@@ -265,9 +265,11 @@ def test_two_duals_multiplied_are_refused_by_term():
         bl.solve(m, method="bigm", products="linearise")
 
 
-def test_the_linearised_objective_can_be_looked_at_and_removed():
+@pytest.mark.parametrize("options", [{"method": "bigm", "products": "linearise"}, {}], ids=["bigm", "auto"])
+def test_the_linearised_objective_can_be_looked_at_and_removed(options):
     m = SB.build(two_bus())
-    reformulation = bl.reformulate(m, method="bigm", products="linearise")
+    reformulation = bl.reformulate(m, **options)  # auto: bigm with products='linearise'
+    assert reformulation.method == "bigm"
     active = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
     assert [o.local_name for o in active] == ["leader_objective"]  # on the reformulation's block
     repn = generate_standard_repn(active[0].expr, quadratic=True)
