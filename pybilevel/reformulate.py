@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pybilevel.errors import MethodRefusedError
+from pybilevel.methods.base import WithOptions
 from pybilevel.methods.choice import choose_method, requested_method
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.model.structure import analyze
@@ -37,6 +38,8 @@ def reformulate(model: BlockData, method: str = "auto", solver: str | None = Non
     _refuse_decomposition(requested)
     structure = analyze(model)
     chosen, _ = choose_method(structure, requested)
+    if isinstance(chosen, WithOptions):  # auto's options for the method; the user's win
+        chosen, method_options = chosen.method, {**chosen.options, **method_options}
     _refuse_decomposition(chosen)
     reformulation = chosen.transformation().reformulate(structure, **method_options)
     try:

@@ -45,7 +45,8 @@ def solve(
 
     ``method`` is ``"auto"`` (the result says which method it chose and why) or a name in
     ``pybilevel.methods.base.METHODS_BY_NAME`` (``docs/architecture.md``); options of the method
-    (e.g. ``dual_bound`` for big-M, ``max_iterations`` for value_function) pass through
+    (e.g. ``dual_bound`` for big-M, ``max_iterations`` for value_function, ``products`` and
+    ``price_levels`` for price x quantity products: ``docs/duals_in_leader.md``) pass through
     ``method_options``. ``solver`` overrides the single-level solver (``"ipopt"`` with ``"kkt"``
     solves the MPCC locally through pyomo.mpec's ``mpec.simple_nonlinear``; any other name Pyomo's
     ``SolverFactory`` knows, e.g. ``"cbc"``, is checked against what the reformulation needs:

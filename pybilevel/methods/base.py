@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from pybilevel.errors import BilevelError, MethodRefusedError
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Method",
     "MethodOutcome",
+    "WithOptions",
     "SolveRequest",
     "GLOBAL",
     "LOCAL",
@@ -108,6 +109,23 @@ class Method(ABC):
     @abstractmethod
     def describe(self, structure: BilevelStructure, options: dict) -> str:
         """One line on what the method would solve (sizes, solver), for ``pybilevel inspect``."""
+
+
+class WithOptions(Method):
+    """A method run with options auto chose for it (the user's own options win over them)."""
+
+    def __init__(self, method: Method, options: dict) -> None:
+        self.method, self.options = method, options
+        self.name, self.kind = method.name, method.kind
+
+    def accepts(self, structure: BilevelStructure) -> BilevelError | None:
+        return self.method.accepts(structure)
+
+    def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
+        return self.method.solve(structure, replace(request, options={**self.options, **request.options}), budget)
+
+    def describe(self, structure: BilevelStructure, options: dict) -> str:
+        return self.method.describe(structure, {**self.options, **options})
 
 
 #: method name -> method, in the order the methods were registered (pybilevel.methods.registry)

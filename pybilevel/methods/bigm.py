@@ -8,6 +8,7 @@ from pyomo.core.base.var import Var
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from pybilevel.methods.base import register
+from pybilevel.methods.products import ProductRoutes
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.transformation import (
     BilevelTransformation,
@@ -33,7 +34,7 @@ __all__ = ["METHOD", "BigMTransformation"]
     "bilevel.bigm",
     doc="Big-M (Fortuny-Amat/McCarl) MILP of the KKT conditions of each LP / convex-QP follower",
 )
-class BigMTransformation(BilevelTransformation):
+class BigMTransformation(ProductRoutes, BilevelTransformation):
     """Adds, per follower: multipliers, stationarity, a binary ``indicator[key]`` (1: multiplier may be positive, slack is 0) per complementarity
     pair and ``multiplier_bigm[key]: multiplier <= M * indicator`` and
     ``slack_bigm[key]: slack <= M * (1 - indicator)``. A pair whose slack is positive over the

@@ -6,6 +6,7 @@ from pyomo.mpec import Complementarity, complements
 
 from pybilevel.methods.base import register
 from pybilevel.methods.complementarity import add_sos1_pairs
+from pybilevel.methods.products import ProductRoutes
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.transformation import BilevelTransformation, Reformulation
 from pybilevel.model.kkt_system import FollowerDual
@@ -18,7 +19,7 @@ __all__ = ["KKTTransformation", "KKTMethod", "METHOD"]
     "bilevel.kkt",
     doc="Replace each LP / convex-QP follower by its KKT conditions with pyomo.mpec Complementarity",
 )
-class KKTTransformation(BilevelTransformation):
+class KKTTransformation(ProductRoutes, BilevelTransformation):
     """Adds, per follower: multipliers, stationarity, and ``complementarity[key]``.
 
     ``complementarity[key]`` pairs each nonnegative multiplier with its constraint's slack;

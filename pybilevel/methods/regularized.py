@@ -16,6 +16,7 @@ from pyomo.core.base.param import Param
 from pyomo.core.base.transformation import TransformationFactory
 
 from pybilevel.methods.base import LOCAL, register
+from pybilevel.methods.products import ProductRoutes
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.scholtes import solve_regularized
 from pybilevel.methods.transformation import BilevelTransformation, Reformulation
@@ -35,7 +36,7 @@ __all__ = ["RegularizedTransformation", "RegularizedMethod", "METHOD"]
     "bilevel.regularized",
     doc="Scholtes-regularised KKT conditions of each LP / convex-QP / convex-NLP follower, for Ipopt",
 )
-class RegularizedTransformation(BilevelTransformation):
+class RegularizedTransformation(ProductRoutes, BilevelTransformation):
     """Adds, per follower: multipliers, stationarity, ``regularization`` (a mutable Param, the
     relaxation parameter t) and ``complementarity_product[key]: multiplier * slack <= t``."""
 

@@ -5,6 +5,7 @@ from pyomo.core.base.transformation import TransformationFactory
 
 from pybilevel.methods.base import register
 from pybilevel.methods.complementarity import add_sos1_pairs
+from pybilevel.methods.products import ProductRoutes
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.transformation import BilevelTransformation, Reformulation
 from pybilevel.model.kkt_system import FollowerDual
@@ -16,7 +17,7 @@ __all__ = ["METHOD", "SOS1Transformation"]
     "bilevel.sos1",
     doc="KKT conditions of each LP / convex-QP follower with complementarity as SOS1 sets",
 )
-class SOS1Transformation(BilevelTransformation):
+class SOS1Transformation(ProductRoutes, BilevelTransformation):
     """Adds, per follower: multipliers, stationarity, ``slack[key] == slack expression`` and
     ``sos[key]``, an SOS1 set {multiplier, slack[key]}: at most one of them is nonzero.
     Needs no big-M value. Solved by SCIP."""

@@ -16,6 +16,7 @@ from pybilevel.methods.mccormick import (
     coupling_products,
     multiplier_products,
 )
+from pybilevel.methods.products import ProductRoutes
 from pybilevel.methods.reformulation import ReformulationMethod
 from pybilevel.methods.transformation import (
     BilevelTransformation,
@@ -35,7 +36,7 @@ __all__ = ["METHOD", "StrongDualityTransformation"]
     "bilevel.strong_duality",
     doc="Strong-duality reformulation of each LP / convex-QP follower",
 )
-class StrongDualityTransformation(BilevelTransformation):
+class StrongDualityTransformation(ProductRoutes, BilevelTransformation):
     """Adds, per follower: multipliers, stationarity (dual feasibility) and ``strong_duality``:
     the follower's primal objective is at most its (Wolfe) dual objective, which with weak
     duality makes them equal. Leader variables in follower constraints, or in the follower

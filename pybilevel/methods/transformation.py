@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
 from pyomo.common.config import ConfigDict, ConfigValue
@@ -14,11 +14,13 @@ from pyomo.core.base.transformation import Transformation
 
 from pybilevel.errors import MethodRefusedError, StructureError
 from pybilevel.methods.base import refusal_message
+from pybilevel.methods.product_options import declare_product_options
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import link_dual_references, refuse_dual_references
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual, build_follower_dual
 from pybilevel.model.structure import BilevelStructure, LeaderClass, analyze
+from pybilevel.model.structure import _classify_leader as classify_leader
 from pybilevel.solvers.features import Feature
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ class BilevelTransformation(Transformation):
     """
 
     method = ""
-    CONFIG = ConfigDict()
+    CONFIG = declare_product_options(ConfigDict())
 
     def _apply_to(self, model: BlockData, **kwds) -> None:
         self.reformulate(analyze(model), **kwds)
@@ -119,6 +121,7 @@ class BilevelTransformation(Transformation):
                 form.objective.deactivate()
                 reformulation.deactivated.append(form.objective)
             link_dual_references(top, structure.dual_references, reformulation.duals)
+            self.rewrite_products(top, reformulation, config)
             reformulation.features |= self.leader_features(reformulation)
         except Exception:
             reformulation.remove()
@@ -147,9 +150,27 @@ class BilevelTransformation(Transformation):
     def add_follower(self, dual: FollowerDual, reformulation: Reformulation, config) -> None:
         raise NotImplementedError
 
+    def rewrite_products(self, top: BlockData, reformulation: Reformulation, config) -> None:
+        """The ``products`` option; the methods with multipliers carry it out
+        (:class:`~pybilevel.methods.products.ProductRoutes`), the others take only ``"bilinear"``."""
+        if config.products != "bilinear" or config.price_levels is not None:
+            raise MethodRefusedError(
+                f"method '{self.method}' takes only products='bilinear' without price_levels; use one of "
+                "'bigm', 'sos1', 'kkt', 'strong_duality', 'regularized' for products='linearise' or 'levels'."
+            )
+
     def leader_features(self, reformulation: Reformulation) -> set[str]:
-        """Features the leader's objective and constraints bring to the single-level model."""
-        return leader_features(reformulation.structure)
+        """Features the leader's objective (as rewritten by ``products``, if it was) and constraints
+        bring to the single-level model."""
+        structure = reformulation.structure
+        rewritten = reformulation.block.component("leader_objective")
+        if rewritten is not None:
+            kind, convex = classify_leader(rewritten, structure.leader_constraints)
+            structure = replace(structure, leader_class=kind, leader_objective_convex=convex)
+        features = leader_features(structure)
+        if reformulation.block.component("price_levels") is not None:
+            features.add(Feature.INTEGER)
+        return features
 
 
 def _dual_bound(value):
