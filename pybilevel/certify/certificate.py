@@ -8,8 +8,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from pyomo.core.base.var import VarData
 from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.var import VarData
 from pyomo.environ import value
 
 from pybilevel.certify.constraint_qualification import (
