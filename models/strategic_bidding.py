@@ -34,7 +34,7 @@ _2869/ the IEEE 300-bus and PEGASE cases, all converted from pandapower's MATPOW
 data/strategic_bidding/convert.py (``make grids``; rules in data/strategic_bidding/README.md);
 data/strategic_bidding_pjm5/ is the PJM 5-bus case (data/strategic_bidding_pjm5/README.md):
   buses.csv       bus, load (MW), reference (1 for the angle reference bus, else 0)
-  lines.csv       line, from_bus, to_bus, reactance (p.u., > 0), limit (MW; 0: no limit)
+  lines.csv       line, from_bus, to_bus, reactance (p.u., nonzero), limit (MW; 0: no limit)
   generators.csv  generator, bus, cost ($/MWh), capacity (MW)
   firm.csv        generator (the strategic firm's), offer_cap ($/MWh, >= its cost)
 """
@@ -126,10 +126,12 @@ def _check(buses: pd.DataFrame, lines: pd.DataFrame, gens: pd.DataFrame, firm: p
     references = list(buses.index[buses["reference"] == 1])
     if len(references) != 1 or not buses["reference"].isin([0, 1]).all():
         raise bl.DataError(f"buses.csv, column reference: exactly one bus must be 1 (the others 0); found {len(references)}.")
-    for table, frame, positive in (("lines", lines, "reactance"), ("generators", gens, "capacity")):
-        for line, (name, value) in enumerate(frame[positive].items(), start=2):
-            if value <= 0:
-                raise bl.DataError(f"{table}.csv, line {line}, column {positive}: {value:g} for {name}; it must be positive.")
+    for line, (name, value) in enumerate(lines["reactance"].items(), start=2):
+        if value == 0:  # negative: a series capacitor (IEEE 300-bus case)
+            raise bl.DataError(f"lines.csv, line {line}, column reactance: 0 for {name}; it must be nonzero.")
+    for line, (name, value) in enumerate(gens["capacity"].items(), start=2):
+        if value <= 0:
+            raise bl.DataError(f"generators.csv, line {line}, column capacity: {value:g} for {name}; it must be positive.")
     for line, (name, value) in enumerate(lines["limit"].items(), start=2):
         if value < 0:
             raise bl.DataError(f"lines.csv, line {line}, column limit: {value:g} for {name}; use 0 for no limit.")
@@ -149,12 +151,14 @@ def firm_profit(model: pyo.ConcreteModel, result: bl.BilevelResult) -> float:
 
 
 def truthful(model: pyo.ConcreteModel) -> bl.BilevelResult:
-    """The market cleared with the firm offering its costs (the offers fixed, then restored)."""
+    """The market cleared with the firm offering its costs (the offers fixed, then restored).
+
+    With the offers fixed, strong duality makes the optimistic reading one LP (no binaries)."""
     saved = {g: model.offer[g].value for g in model.FIRM}
     for g in model.FIRM:
         model.offer[g].fix(model.cost[g])
     try:
-        return bl.solve(model, method=METHOD)
+        return bl.solve(model, method="strong_duality")
     finally:
         for g in model.FIRM:
             model.offer[g].unfix()
