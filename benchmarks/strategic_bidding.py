@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -47,9 +48,16 @@ def run(grid: str, route: str, time_limit: float) -> dict:
     seconds, cpu = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
     return {"grid": grid, "route": route, **size, "status": result.status, "certified": result.certified,
             "method": result.method, "solver": result.solver, "objective": result.leader_objective,
-            "bound": result.bound, "gap": result.gap, "seconds": round(seconds, 1),
+            "bound": result.bound, "gap": gap(result.leader_objective, result.bound, result.gap), "seconds": round(seconds, 1),
             "cpu_seconds": round(cpu.ru_utime + cpu.ru_stime, 1), "peak_mb": round(cpu.ru_maxrss / 1024),
             "message": result.message[:300]}
+
+
+def gap(objective: float | None, bound: float | None, reported: float | None) -> float | None:
+    """The method's gap, else |objective - bound| / max(1, |objective|) where both are finite."""
+    if reported is not None or objective is None or bound is None or not math.isfinite(bound):
+        return reported
+    return abs(objective - bound) / max(1.0, abs(objective))
 
 
 def reformulated_size(bl, pyo, model, route: str) -> dict:

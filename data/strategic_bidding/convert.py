@@ -23,8 +23,9 @@ BUS_I, BUS_TYPE, PD = 0, 1, 2
 F_BUS, T_BUS, BR_X, RATE_A, TAP, SHIFT, BR_STATUS = 0, 1, 3, 5, 8, 9, 10
 GEN_BUS, GEN_STATUS, PMAX = 0, 7, 8
 NCOST, COST = 3, 4
-#: ratings at or above this (MW) are pandapower's stand-ins for MATPOWER's rateA = 0 (no limit)
-NO_LIMIT = 9000.0
+#: pandapower's stand-ins for MATPOWER's rateA = 0 (no limit): lines get a current of 99999 kA
+#: (ratings of 9900 MW and more here), transformers 99999 kVA (a rating of 99.999 MW)
+NO_LIMIT, NO_TRANSFORMER_LIMIT = 9000.0, 99.999
 FIRM_SIZE = 5  # the firm owns this many generators
 OFFER_CAP = 1.5  # offer cap = this multiple of cost
 HEADROOM = 1.1  # drawn limits: this multiple of the competitive flow
@@ -72,7 +73,8 @@ def tables(case: Case, mpc: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
     lines = pd.DataFrame({"line": unique_names([f"{a}-{b}" for a, b in zip(at(branch[:, F_BUS]), at(branch[:, T_BUS]))]),
                           "from_bus": at(branch[:, F_BUS]), "to_bus": at(branch[:, T_BUS]),
                           "reactance": branch[:, BR_X] * tap, "limit": branch[:, RATE_A]})
-    lines["limit"] = np.where(lines["limit"] >= NO_LIMIT, 0.0, np.round(lines["limit"], 1))
+    unlimited = (lines["limit"] >= NO_LIMIT) | np.isclose(lines["limit"], NO_TRANSFORMER_LIMIT, rtol=0, atol=1e-9)
+    lines["limit"] = np.where(unlimited, 0.0, np.round(lines["limit"], 1))
     capacity = gen[:, PMAX]
     names = unique_names([f"G{b}" for b in at(gen[:, GEN_BUS])])
     if case.draw_costs:
