@@ -7,7 +7,6 @@ The rules (what maps to what, which choices are ours) are in data/strategic_bidd
 """
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
