@@ -25,9 +25,10 @@ gives sum_{firm} o p, so that
 (nu_g = dual(capacity_g) <= 0): exact at every KKT point of the follower, and linear, so
 ``method="bigm"`` (``METHOD``) makes the whole problem one MILP for HiGHS (big-M values as reported).
 
-The follower keeps the angle formulation (one row per bus and per line, sparse) rather than PTDF
-rows (one dense row per limited line over all buses): the angle form has fewer nonzeros on every
-grid here, and its duals are the LMPs directly; no PTDF variant was measured.
+The follower keeps the angle formulation (one sparse row per bus and per line) rather than PTDF
+rows (one dense row per limited line over all buses): on PEGASE 1354 the angle rows have about
+13,000 nonzeros, PTDF rows for its 1,432 limited lines about 1.9 million (1,432 x 1,353); the
+binaries of the MILP (one per complementarity pair) would be the same. No PTDF variant was run.
 
 Data: data/strategic_bidding/ is the IEEE 118-bus case, data/strategic_bidding_300/, _1354/ and
 _2869/ the IEEE 300-bus and PEGASE cases, all converted from pandapower's MATPOWER cases by
@@ -59,8 +60,8 @@ TABLES = {
     "firm": Table(columns={"generator": str, "offer_cap": float}, key=("generator",),
                   references={"generator": "generators.generator"}),
 }
-#: the linearised profit as one MILP for HiGHS: on the 118-bus case it certifies in about half a
-#: minute, where SCIP on the bilinear form stops with an LP error (benchmarks/strategic_bidding.py)
+#: the linearised profit as one MILP for HiGHS: on the 118-bus case it certifies in about 20 CPU
+#: seconds, where SCIP on the bilinear form found no point in 120 s (docs/performance.md)
 METHOD = "bigm"
 #: a line at this fraction of its limit or more is reported as congested
 CONGESTED = 1 - 1e-6
