@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 PAO_PY := benchmarks/.venv-pao/bin/python
 BENCH_ARGS ?=
 
-.PHONY: run test docs venv library bobilib bench bench-quick clean $(MODELS)
+.PHONY: run test docs venv library bobilib bench bench-quick grids clean $(MODELS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,17 @@ bench: $(BENCH_STAMP) $(PAO_PY)
 bench-quick: $(BENCH_STAMP) $(PAO_PY)
 	PYTHONPATH=$(CURDIR) $(PY) benchmarks/bench.py --sizes 100 1000 --time-limit 20 --timeout 120 \
 		--pao-timeout 120 --reference-time-limit 60 --tag quick $(BENCH_ARGS)
+
+# The strategic bidding grids (data/strategic_bidding*/) converted from pandapower's MATPOWER cases;
+# pandapower lives in its own environment .venv-grids, never in .venv (data/strategic_bidding/README.md).
+GRIDS_PY := .venv-grids/bin/python
+
+$(GRIDS_PY):
+	$(PYTHON) -m venv .venv-grids
+	$(GRIDS_PY) -m pip install --quiet pandapower==3.5.6
+
+grids: $(GRIDS_PY)
+	$(GRIDS_PY) data/strategic_bidding/convert.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache docs/_build

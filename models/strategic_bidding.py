@@ -10,25 +10,32 @@ follower: min_{p,f,th}  sum_{g in firm} o_g p_g + sum_{g not in firm} cost_g p_g
                         flow_max_l: f_l <= limit_l,  flow_min_l: f_l >= -limit_l   (lines with a limit)
 
 lambda_n = bl.dual(balance[n]) is the LMP: d(dispatch cost)/d(load_n) (docs/conventions.md).
-The profit lambda * p is bilinear: ``METHOD = "sos1"`` gives it to SCIP (global, no big-M).
+The profit lambda * p is bilinear: ``build(data, linearised=False)`` keeps it so, for SCIP
+(method "sos1": global, no big-M).
 
-``build(data, linearised=True)`` writes the same profit linearly (Ruiz & Conejo 2009, "Pool
-strategy of a producer with endogenous formation of locational marginal prices", IEEE Trans.
-Power Syst. 24(4)): the firm's generators' stationarity o_g - lambda_{n(g)} - nu_g - r_g = 0 with
-complementarity gives lambda p = o p - nu capacity, and strong duality of the LP follower gives
-sum_{firm} o p, so that
+``build(data)`` (the default, ``linearised=True``) writes the same profit linearly (Ruiz & Conejo
+2009, "Pool strategy of a producer with endogenous formation of locational marginal prices", IEEE
+Trans. Power Syst. 24(4)): the firm's generators' stationarity o_g - lambda_{n(g)} - nu_g - r_g = 0
+with complementarity gives lambda p = o p - nu capacity, and strong duality of the LP follower
+gives sum_{firm} o p, so that
 
     profit = sum_n lambda_n load_n + sum_{g not in firm} nu_g capacity_g
              + sum_l limit_l (dual(flow_max_l) - dual(flow_min_l)) - sum_g cost_g p_g
 
 (nu_g = dual(capacity_g) <= 0): exact at every KKT point of the follower, and linear, so
-``method="bigm"`` makes the whole problem one MILP for HiGHS (big-M values as reported).
+``method="bigm"`` (``METHOD``) makes the whole problem one MILP for HiGHS (big-M values as reported).
 
-Data (data/strategic_bidding/: the PJM 5-bus case of F. Li and R. Bo, "Small test systems for
-power system economic studies", IEEE PES General Meeting 2010, as in MATPOWER's case5.m; see
-data/strategic_bidding/README.md):
+The follower keeps the angle formulation (one sparse row per bus and per line) rather than PTDF
+rows (one dense row per limited line over all buses): on PEGASE 1354 the angle rows have about
+13,000 nonzeros, PTDF rows for its 1,432 limited lines about 1.9 million (1,432 x 1,353); the
+binaries of the MILP (one per complementarity pair) would be the same. No PTDF variant was run.
+
+Data: data/strategic_bidding/ is the IEEE 118-bus case, data/strategic_bidding_300/, _1354/ and
+_2869/ the IEEE 300-bus and PEGASE cases, all converted from pandapower's MATPOWER cases by
+data/strategic_bidding/convert.py (``make grids``; rules in data/strategic_bidding/README.md);
+data/strategic_bidding_pjm5/ is the PJM 5-bus case (data/strategic_bidding_pjm5/README.md):
   buses.csv       bus, load (MW), reference (1 for the angle reference bus, else 0)
-  lines.csv       line, from_bus, to_bus, reactance (p.u., > 0), limit (MW; 0: no limit)
+  lines.csv       line, from_bus, to_bus, reactance (p.u., nonzero), limit (MW; 0: no limit)
   generators.csv  generator, bus, cost ($/MWh), capacity (MW)
   firm.csv        generator (the strategic firm's), offer_cap ($/MWh, >= its cost)
 """
@@ -53,13 +60,15 @@ TABLES = {
     "firm": Table(columns={"generator": str, "offer_cap": float}, key=("generator",),
                   references={"generator": "generators.generator"}),
 }
-METHOD = "sos1"
+#: the linearised profit as one MILP for HiGHS: on the 118-bus case it certifies in about 20 CPU
+#: seconds, where SCIP on the bilinear form found no point in 120 s (docs/performance.md)
+METHOD = "bigm"
 #: a line at this fraction of its limit or more is reported as congested
 CONGESTED = 1 - 1e-6
 
 
-def build(data: dict[str, pd.DataFrame], linearised: bool = False) -> pyo.ConcreteModel:
-    """The bilevel model; ``linearised``: the profit written linearly (module docstring)."""
+def build(data: dict[str, pd.DataFrame], linearised: bool = True) -> pyo.ConcreteModel:
+    """The bilevel model; ``linearised``: the profit written linearly (module docstring), else bilinear."""
     buses, lines = data["buses"].set_index("bus"), data["lines"].set_index("line")
     gens, firm = data["generators"].set_index("generator"), data["firm"].set_index("generator")
     _check(buses, lines, gens, firm)
@@ -80,14 +89,14 @@ def build(data: dict[str, pd.DataFrame], linearised: bool = False) -> pyo.Concre
     k.angle = pyo.Var(m.BUSES)
     for n in buses.index[buses["reference"] == 1]:
         k.angle[n].setlb(0.0), k.angle[n].setub(0.0)
+    at_bus, leaving, entering = (_grouped(frame, column) for frame, column in ((gens, "bus"), (lines, "from_bus"), (lines, "to_bus")))
     k.balance = pyo.Constraint(m.BUSES, rule=lambda b, n: (
-        sum(b.p[g] for g in m.GENS if gens.at[g, "bus"] == n)
-        - sum(b.flow[l] for l in m.LINES if lines.at[l, "from_bus"] == n)
-        + sum(b.flow[l] for l in m.LINES if lines.at[l, "to_bus"] == n)
-        == float(buses.at[n, "load"])
+        sum(b.p[g] for g in at_bus.get(n, ())) - sum(b.flow[l] for l in leaving.get(n, ()))
+        + sum(b.flow[l] for l in entering.get(n, ())) == float(buses.at[n, "load"])
     ))
+    ends = lines[["from_bus", "to_bus", "reactance"]].to_dict("index")
     k.flow_law = pyo.Constraint(m.LINES, rule=lambda b, l: (
-        lines.at[l, "reactance"] * b.flow[l] - b.angle[lines.at[l, "from_bus"]] + b.angle[lines.at[l, "to_bus"]] == 0
+        ends[l]["reactance"] * b.flow[l] - b.angle[ends[l]["from_bus"]] + b.angle[ends[l]["to_bus"]] == 0
     ))
     k.capacity = pyo.Constraint(m.GENS, rule=lambda b, g: b.p[g] <= capacity[g])
     k.flow_max = pyo.Constraint(m.LIMITED, rule=lambda b, l: b.flow[l] <= lines.at[l, "limit"])
@@ -109,14 +118,21 @@ def build(data: dict[str, pd.DataFrame], linearised: bool = False) -> pyo.Concre
     return m
 
 
+def _grouped(frame: pd.DataFrame, column: str) -> dict[str, list[str]]:
+    """The frame's index labels grouped by the value of ``column`` (e.g. the generators at each bus)."""
+    return {key: list(labels) for key, labels in frame.groupby(column, sort=False).groups.items()}
+
+
 def _check(buses: pd.DataFrame, lines: pd.DataFrame, gens: pd.DataFrame, firm: pd.DataFrame) -> None:
     references = list(buses.index[buses["reference"] == 1])
     if len(references) != 1 or not buses["reference"].isin([0, 1]).all():
         raise bl.DataError(f"buses.csv, column reference: exactly one bus must be 1 (the others 0); found {len(references)}.")
-    for table, frame, positive in (("lines", lines, "reactance"), ("generators", gens, "capacity")):
-        for line, (name, value) in enumerate(frame[positive].items(), start=2):
-            if value <= 0:
-                raise bl.DataError(f"{table}.csv, line {line}, column {positive}: {value:g} for {name}; it must be positive.")
+    for line, (name, value) in enumerate(lines["reactance"].items(), start=2):
+        if value == 0:  # negative: a series capacitor (IEEE 300-bus case)
+            raise bl.DataError(f"lines.csv, line {line}, column reactance: 0 for {name}; it must be nonzero.")
+    for line, (name, value) in enumerate(gens["capacity"].items(), start=2):
+        if value <= 0:
+            raise bl.DataError(f"generators.csv, line {line}, column capacity: {value:g} for {name}; it must be positive.")
     for line, (name, value) in enumerate(lines["limit"].items(), start=2):
         if value < 0:
             raise bl.DataError(f"lines.csv, line {line}, column limit: {value:g} for {name}; use 0 for no limit.")
@@ -136,12 +152,14 @@ def firm_profit(model: pyo.ConcreteModel, result: bl.BilevelResult) -> float:
 
 
 def truthful(model: pyo.ConcreteModel) -> bl.BilevelResult:
-    """The market cleared with the firm offering its costs (the offers fixed, then restored)."""
+    """The market cleared with the firm offering its costs (the offers fixed, then restored).
+
+    With the offers fixed, strong duality makes the optimistic reading one LP (no binaries)."""
     saved = {g: model.offer[g].value for g in model.FIRM}
     for g in model.FIRM:
         model.offer[g].fix(model.cost[g])
     try:
-        return bl.solve(model, method=METHOD)
+        return bl.solve(model, method="strong_duality")
     finally:
         for g in model.FIRM:
             model.offer[g].unfix()
@@ -155,21 +173,34 @@ def congested_lines(model: pyo.ConcreteModel, result: bl.BilevelResult) -> list[
 
 
 def summarize(model: pyo.ConcreteModel, result: bl.BilevelResult) -> str:
-    market, duals, values = model.market, result.follower_duals["market"], result.follower["market"]
+    """Offers, profit against truthful offers, LMPs (range and the firm's buses) and congested lines."""
     honest = truthful(model)
-
-    def lmps(res: bl.BilevelResult) -> str:
-        return ", ".join(f"{n} {res.follower_duals['market'][market.balance[n].name]:.4g}" for n in model.BUSES)
-
-    offers = ", ".join(f"{g} {result.leader[model.offer[g].name]:.4g} (cost {model.cost[g]:g})" for g in model.FIRM)
-    congested = [f"{l} ({values[market.flow[l].name]:+.4g} MW, limit {model.limit[l]:g}, "
-                 f"shadow price {duals[market.flow_max[l].name] + duals[market.flow_min[l].name]:+.4g} $/MWh)"
-                 for l in congested_lines(model, result)]
+    firm_buses = sorted({model.bus_of[g] for g in model.FIRM})
+    offers = ", ".join(f"{g} {result.leader[model.offer[g].name]:.4g} (cost {model.cost[g]:g}, "
+                       f"{result.follower['market'][model.market.p[g].name]:.4g} MW)" for g in model.FIRM)
     return "\n".join([
         f"firm's profit: {firm_profit(model, result):.6g} $/h with offers {offers} [$/MWh]",
         f"firm's profit with truthful offers (offer = cost): {round(firm_profit(model, honest), 2) + 0.0:.6g} $/h (to the cent)",
-        f"LMPs [$/MWh]: {lmps(result)}   (truthful: {lmps(honest)})",
-        "dispatch [MW]: " + ", ".join(f"{g} {values[market.p[g].name]:.4g}" for g in model.GENS),
-        "congested lines: " + (", ".join(congested) if congested else "none")
-        + f"   (truthful: {', '.join(congested_lines(model, honest)) or 'none'})",
+        f"LMPs [$/MWh]: {_prices(model, result, firm_buses)}",
+        f"LMPs with truthful offers: {_prices(model, honest, firm_buses)}",
+        f"congested lines: {_congestion(model, result)}",
+        f"congested lines with truthful offers: {_congestion(model, honest)}",
     ])
+
+
+def _prices(model: pyo.ConcreteModel, result: bl.BilevelResult, firm_buses: list[str]) -> str:
+    """'from low to high; firm's buses: n price, ...' (every bus listed on a grid of at most 10)."""
+    lmp = {n: result.follower_duals["market"][model.market.balance[n].name] for n in model.BUSES}
+    if len(lmp) <= 10:
+        return ", ".join(f"{n} {price:.4g}" for n, price in lmp.items())
+    return (f"{min(lmp.values()):.4g} to {max(lmp.values()):.4g} over {len(lmp)} buses; firm's buses: "
+            + ", ".join(f"{n} {lmp[n]:.4g}" for n in firm_buses))
+
+
+def _congestion(model: pyo.ConcreteModel, result: bl.BilevelResult) -> str:
+    """The congested lines with flow, limit and shadow price, or 'none'."""
+    values, duals, market = result.follower["market"], result.follower_duals["market"], model.market
+    lines = [f"{l} ({values[market.flow[l].name]:+.4g} MW, limit {model.limit[l]:g}, shadow price "
+             f"{duals[market.flow_max[l].name] + duals[market.flow_min[l].name]:+.4g} $/MWh)"
+             for l in congested_lines(model, result)]
+    return ", ".join(lines) if lines else "none"
