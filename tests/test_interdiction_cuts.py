@@ -8,32 +8,15 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from interdiction_instances import knapsack_brute_force, knapsack_instance, knapsack_model
+from interdiction_instances import (
+    binary_knapsack_brute_force,
+    binary_knapsack_model,
+    knapsack_brute_force,
+    knapsack_instance,
+    knapsack_model,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bilevel_instances"
-
-
-def binary_knapsack_brute_force(inst) -> float:
-    """min over budget-feasible x of the best 0/1 knapsack of the items x leaves: every follower
-    subset enumerated once as a bit mask, then masked per leader decision."""
-    n = len(inst.profit)
-    subsets = np.arange(2 ** n)
-    bits = (subsets[:, None] >> np.arange(n)) & 1
-    feasible = bits @ inst.weight <= inst.capacity + 1e-9
-    subsets, profit = subsets[feasible], (bits @ inst.profit)[feasible]
-    best = np.inf
-    for x in range(2 ** n):
-        removed = (x >> np.arange(n)) & 1
-        if removed @ inst.cost <= inst.budget + 1e-9:
-            best = min(best, profit[(subsets & x) == 0].max())
-    return float(best)
-
-
-def binary_knapsack_model(inst) -> pyo.ConcreteModel:
-    m = knapsack_model(inst)
-    for var in m.f.y.values():
-        var.domain = pyo.Binary
-    return m
 
 
 @pytest.mark.parametrize("seed", range(4))
