@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -40,7 +41,7 @@ from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.progress import Progress
 from pybilevel.results import Status
-from pybilevel.solvers.highs import ArrayLP
+from pybilevel.solvers.highs import EXACT_MIP_GAP, ArrayLP
 from pybilevel.timing import timed
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["METHOD", "InterdictionCutsMethod", "MonotoneInterdiction", "monotone_interdiction"]
 
 NAME = "interdiction_cuts"
+_FIRST_MASTER_GAP = 0.05  # relative gap of the master's first solve; it tightens with the bounds
 _ADVICE = "use 'value_function' (integer follower) or 'interdiction' (LP follower)"
 
 
@@ -212,10 +214,43 @@ class _CutLoop:
                               np.append(np.ones(n_x), np.inf), integer=integer)
         self.cost = np.append(game.leader_cost, -game.scale)  # L(x) - scale * theta
         self.follower = FollowerAtLeader(game.form)
+        self.visited: set[bytes] = set()
+        self.best_x: np.ndarray | None = None
+        self.best_y: np.ndarray | None = None
+        self.upper = np.inf
+        form = game.form
+        packing = np.diff(form.A_x.tocsr().indptr) == 0  # the rows without leader variables
+        self.packing_rows = form.A_y.tocsr()[packing]
+        self.packing_upper = form.row_upper[packing]
+        self.packing_dense = self.packing_rows.toarray()
+
+    def maximal(self, y: np.ndarray) -> np.ndarray:
+        """``y`` with each profitable variable raised as far as the packing rows allow (most
+        profitable first): still feasible for every decision once its removed entries are zeroed,
+        and its cut is at least as strong everywhere (module docstring)."""
+        form, y = self.game.form, y.copy()
+        slack = self.packing_upper - self.packing_rows @ y
+        columns = self.packing_rows.tocsc()
+        for i in np.argsort(form.c):
+            if form.c[i] >= 0:
+                break
+            rows, coefs = columns.indices[columns.indptr[i]:columns.indptr[i + 1]], \
+                columns.data[columns.indptr[i]:columns.indptr[i + 1]]
+            room = form.var_upper[i] - y[i]
+            if len(rows):
+                room = min(room, float(np.min(slack[rows] / coefs)))
+            if form.integer[i]:
+                room = np.floor(room + 1e-9)
+            if room > 1e-9:
+                y[i] += room
+                slack[rows] -= room * coefs
+        return y
 
     def add_cut(self, y: np.ndarray) -> None:
-        """theta <= sum_i c_i y_i [i not removed], linearised as in the module docstring."""
-        c = self.game.form.c
+        """theta <= sum_i c_i y_i [i not removed], linearised as in the module docstring, and its
+        lifted form when some chosen variable has a substitute (:meth:`substitutes`)."""
+        c, blockers = self.game.form.c, self.game.blockers
+        y = self.maximal(y)
         row = np.zeros(self.n_x + 1)
         row[-1] = 1.0
         constant = 0.0
@@ -223,54 +258,116 @@ class _CutLoop:
             if value == 0:
                 continue
             constant += value
-            removers = self.game.blockers[i]
             if value < 0:  # the indicator is at least 1 - sum of removers
-                row[removers] += value
-            elif len(removers) == 1:  # at most 1 - x_j
-                row[removers[0]] += value
-        self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
+                row[blockers[i]] += value
+            elif len(blockers[i]) == 1:  # at most 1 - x_j
+                row[blockers[i][0]] += value
+        rows = [row]
+        pairs = self.substitutes(y)
+        if pairs:
+            lifted = row.copy()
+            for i, k in pairs:  # + c_k (x_b(i) - x_b(k)): k replaces i when i is removed and k is not
+                lifted[blockers[i][0]] -= c[k]
+                lifted[blockers[k][0]] += c[k]
+            rows.append(lifted)
+        self.master.add_rows(sp.csr_matrix(np.array(rows)), np.full(len(rows), -np.inf), np.full(len(rows), constant))
+
+    def substitutes(self, y: np.ndarray) -> list[tuple[int, int]]:
+        """Pairs (i, k): i chosen in the binary ``y``, k not, each k used once, k profitable and
+        using no more of any packing row than i, both removed by one leader variable each. Then
+        ``y`` with i replaced by k wherever i is removed and k is not stays feasible, so the cut
+        gains c_k x_b(i) (1 - x_b(k)) >= c_k (x_b(i) - x_b(k)) (a lifting in the sense of Fischetti,
+        Ljubić, Monaci & Sinnl 2019; this substitution form is pybilevel's own, proven here)."""
+        form, blockers = self.game.form, self.game.blockers
+        single = np.array([len(b) == 1 for b in blockers]) & form.integer & (form.var_upper == 1)
+        chosen = np.flatnonzero(single & (y > 0.5))
+        free = single & (y < 0.5) & (form.c < 0)
+        dense = self.packing_dense
+        pairs = []
+        for i in chosen[np.argsort(form.c[chosen])]:  # most profitable first
+            fits = free & np.all(dense <= dense[:, [i]] + 1e-12, axis=0)
+            if fits.any():
+                k = int(np.flatnonzero(fits)[np.argmin(form.c[fits])])
+                pairs.append((int(i), k))
+                free[k] = False
+        return pairs
 
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         game = self.game
-        best_x, best_y, upper, lower, iteration = None, None, np.inf, -np.inf, 0
-        visited: set[bytes] = set()
-        x = np.zeros(self.n_x)
-        first = self.follower.solve(x, time_limit=budget.remaining())
+        lower, iteration = -np.inf, 0
+        first = self.follower.solve(np.zeros(self.n_x), time_limit=budget.remaining())
         if first.status != "optimal":
             return _Run(Status.ERROR, f"the follower at the leader's zero decision ended '{first.status}'",
                         None, None, None, 0)
         self.add_cut(first.x)
-        while True:
-            if budget.spent or (max_iterations is not None and iteration >= max_iterations):
-                break
-            iteration += 1
-            master = self.master.solve(self.cost, time_limit=budget.remaining())
-            if master.status == "infeasible":
-                return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution", None, None, None, iteration)
-            if master.status != "optimal" or not master.has_point:
-                break
-            lower = max(lower, float(master.objective))
-            x = np.round(master.x[: self.n_x])
-            if x.tobytes() in visited:  # its cut is exact there: the master's bound is attained
-                return _Run(Status.OPTIMAL, f"interdiction cuts: the master returned a decision already "
-                            f"evaluated after {iteration} iterations (bounds meet up to the solvers' tolerances)",
-                            best_x, best_y, min(lower, upper) + game.leader_constant, iteration)
-            visited.add(x.tobytes())
-            response = self.follower.solve(x, time_limit=budget.remaining())
-            if response.status != "optimal":
-                break
-            value = float(game.leader_cost @ x) - game.scale * float(response.objective)
-            if value < upper:
-                best_x, best_y, upper = x, response.x, value
-            progress.record(iteration, lower, upper)
-            if upper - lower <= self.gap * max(1.0, abs(upper)):
-                return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
-                            best_x, best_y, lower + game.leader_constant, iteration)
-            self.add_cut(response.x)
-        status = Status.FEASIBLE if best_x is not None else Status.LIMIT
+        found: list[np.ndarray] = []  # the master's improving incumbents, gathered by a HiGHS callback
+        self.master.highs.cbMipImprovingSolution.subscribe(
+            lambda event: found.append(np.round(np.asarray(event.data_out.mip_solution)[: self.n_x])))
+        master_gap = _FIRST_MASTER_GAP
+        try:
+            while not budget.spent and (max_iterations is None or iteration < max_iterations):
+                iteration += 1
+                found.clear()
+                self.master.highs.setOptionValue("mip_rel_gap", master_gap)
+                self.offer_incumbent()
+                master = self.master.solve(self.cost, time_limit=budget.remaining())
+                if master.status == "infeasible":
+                    return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution",
+                                None, None, None, iteration)
+                if master.status != "optimal" or not master.has_point:
+                    break
+                lower = max(lower, float(master.bound))
+                x = np.round(master.x[: self.n_x])
+                fresh = self.evaluate([x, *found], budget)
+                if fresh is None:  # a follower solve stopped at the limit
+                    break
+                if not fresh and x.tobytes() in self.visited:
+                    # every candidate was evaluated: the master's optimum is attained by its incumbent
+                    if master_gap > EXACT_MIP_GAP:
+                        master_gap = EXACT_MIP_GAP
+                    else:
+                        lower = max(lower, min(float(master.objective), self.upper))
+                progress.record(iteration, lower, self.upper)
+                if self.upper - lower <= self.gap * max(1.0, abs(self.upper)):
+                    return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
+                                self.best_x, self.best_y, lower + game.leader_constant, iteration)
+                # the master need only be as accurate as the bounds are close (inexact Benders masters)
+                gap_now = (self.upper - lower) / max(1.0, abs(self.upper))
+                master_gap = max(EXACT_MIP_GAP, min(master_gap, 0.25 * gap_now))
+        finally:
+            self.master.highs.cbMipImprovingSolution.clear()
+        status = Status.FEASIBLE if self.best_x is not None else Status.LIMIT
         bound = None if not np.isfinite(lower) else lower + game.leader_constant
         return _Run(status, f"interdiction cuts stopped at a limit after {iteration} iterations; proven bound "
-                    f"{bound}", best_x, best_y, bound, iteration)
+                    f"{bound}", self.best_x, self.best_y, bound, iteration)
+
+    def evaluate(self, candidates: list[np.ndarray], budget: TimeBudget) -> int | None:
+        """Solve the follower at each decision not evaluated before, keep the best and add each
+        response's cut; the number evaluated, or None if a follower solve did not end optimal."""
+        fresh = 0
+        for x in candidates:
+            if x.tobytes() in self.visited:
+                continue
+            self.visited.add(x.tobytes())
+            response = self.follower.solve(x, time_limit=budget.remaining())
+            if response.status != "optimal":
+                return None
+            fresh += 1
+            value = float(self.game.leader_cost @ x) - self.game.scale * float(response.objective)
+            if value < self.upper:
+                self.best_x, self.best_y, self.upper = x, response.x, value
+            self.add_cut(response.x)
+        return fresh
+
+    def offer_incumbent(self) -> None:
+        """Give the master the best decision found, with theta at its (exact) cut value, as a
+        starting incumbent."""
+        if self.best_x is None:
+            return
+        theta = (float(self.game.leader_cost @ self.best_x) - self.upper) / self.game.scale
+        solution = highspy.HighsSolution()
+        solution.col_value = [*map(float, self.best_x), theta]
+        self.master.highs.setSolution(solution)
 
 
 METHOD = register(InterdictionCutsMethod())
