@@ -41,7 +41,7 @@ from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.progress import Progress
 from pybilevel.results import Status
-from pybilevel.solvers.highs import EXACT_MIP_GAP, ArrayLP
+from pybilevel.solvers.highs import ArrayLP
 from pybilevel.timing import timed
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["METHOD", "InterdictionCutsMethod", "MonotoneInterdiction", "monotone_interdiction"]
 
 NAME = "interdiction_cuts"
-_FIRST_MASTER_GAP = 0.05  # relative gap of the master's first solve; it tightens with the bounds
 _ADVICE = "use 'value_function' (integer follower) or 'interdiction' (LP follower)"
 
 
@@ -222,7 +221,6 @@ class _CutLoop:
         packing = np.diff(form.A_x.tocsr().indptr) == 0  # the rows without leader variables
         self.packing_rows = form.A_y.tocsr()[packing]
         self.packing_upper = form.row_upper[packing]
-        self.packing_dense = self.packing_rows.toarray()
 
     def maximal(self, y: np.ndarray) -> np.ndarray:
         """``y`` with each profitable variable raised as far as the packing rows allow (most
@@ -247,8 +245,8 @@ class _CutLoop:
         return y
 
     def add_cut(self, y: np.ndarray) -> None:
-        """theta <= sum_i c_i y_i [i not removed], linearised as in the module docstring, and its
-        lifted form when some chosen variable has a substitute (:meth:`substitutes`)."""
+        """theta <= sum_i c_i y_i [i not removed] for :meth:`maximal` y, linearised as in the module
+        docstring."""
         c, blockers = self.game.form.c, self.game.blockers
         y = self.maximal(y)
         row = np.zeros(self.n_x + 1)
@@ -262,35 +260,7 @@ class _CutLoop:
                 row[blockers[i]] += value
             elif len(blockers[i]) == 1:  # at most 1 - x_j
                 row[blockers[i][0]] += value
-        rows = [row]
-        pairs = self.substitutes(y)
-        if pairs:
-            lifted = row.copy()
-            for i, k in pairs:  # + c_k (x_b(i) - x_b(k)): k replaces i when i is removed and k is not
-                lifted[blockers[i][0]] -= c[k]
-                lifted[blockers[k][0]] += c[k]
-            rows.append(lifted)
-        self.master.add_rows(sp.csr_matrix(np.array(rows)), np.full(len(rows), -np.inf), np.full(len(rows), constant))
-
-    def substitutes(self, y: np.ndarray) -> list[tuple[int, int]]:
-        """Pairs (i, k): i chosen in the binary ``y``, k not, each k used once, k profitable and
-        using no more of any packing row than i, both removed by one leader variable each. Then
-        ``y`` with i replaced by k wherever i is removed and k is not stays feasible, so the cut
-        gains c_k x_b(i) (1 - x_b(k)) >= c_k (x_b(i) - x_b(k)) (a lifting in the sense of Fischetti,
-        Ljubić, Monaci & Sinnl 2019; this substitution form is pybilevel's own, proven here)."""
-        form, blockers = self.game.form, self.game.blockers
-        single = np.array([len(b) == 1 for b in blockers]) & form.integer & (form.var_upper == 1)
-        chosen = np.flatnonzero(single & (y > 0.5))
-        free = single & (y < 0.5) & (form.c < 0)
-        dense = self.packing_dense
-        pairs = []
-        for i in chosen[np.argsort(form.c[chosen])]:  # most profitable first
-            fits = free & np.all(dense <= dense[:, [i]] + 1e-12, axis=0)
-            if fits.any():
-                k = int(np.flatnonzero(fits)[np.argmin(form.c[fits])])
-                pairs.append((int(i), k))
-                free[k] = False
-        return pairs
+        self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
 
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         game = self.game
@@ -303,12 +273,10 @@ class _CutLoop:
         found: list[np.ndarray] = []  # the master's improving incumbents, gathered by a HiGHS callback
         self.master.highs.cbMipImprovingSolution.subscribe(
             lambda event: found.append(np.round(np.asarray(event.data_out.mip_solution)[: self.n_x])))
-        master_gap = _FIRST_MASTER_GAP
         try:
             while not budget.spent and (max_iterations is None or iteration < max_iterations):
                 iteration += 1
                 found.clear()
-                self.master.highs.setOptionValue("mip_rel_gap", master_gap)
                 self.offer_incumbent()
                 master = self.master.solve(self.cost, time_limit=budget.remaining())
                 if master.status == "infeasible":
@@ -321,19 +289,12 @@ class _CutLoop:
                 fresh = self.evaluate([x, *found], budget)
                 if fresh is None:  # a follower solve stopped at the limit
                     break
-                if not fresh and x.tobytes() in self.visited:
-                    # every candidate was evaluated: the master's optimum is attained by its incumbent
-                    if master_gap > EXACT_MIP_GAP:
-                        master_gap = EXACT_MIP_GAP
-                    else:
-                        lower = max(lower, min(float(master.objective), self.upper))
+                if not fresh:  # the master's optimal decision was evaluated: its cut is exact there
+                    lower = max(lower, min(float(master.objective), self.upper))
                 progress.record(iteration, lower, self.upper)
                 if self.upper - lower <= self.gap * max(1.0, abs(self.upper)):
                     return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
                                 self.best_x, self.best_y, lower + game.leader_constant, iteration)
-                # the master need only be as accurate as the bounds are close (inexact Benders masters)
-                gap_now = (self.upper - lower) / max(1.0, abs(self.upper))
-                master_gap = max(EXACT_MIP_GAP, min(master_gap, 0.25 * gap_now))
         finally:
             self.master.highs.cbMipImprovingSolution.clear()
         status = Status.FEASIBLE if self.best_x is not None else Status.LIMIT
