@@ -20,13 +20,16 @@ import argparse
 import csv
 import sys
 import time
+from pathlib import Path
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from knapsack_interdiction import FOLDER, load
 
-from interdiction_instances import Knapsack, binary_knapsack_brute_force
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from interdiction_instances import Knapsack, binary_knapsack_brute_force  # noqa: E402
+from knapsack_interdiction import FOLDER, load  # noqa: E402
 
 BRUTE_FORCE_ITEMS = 24
 
