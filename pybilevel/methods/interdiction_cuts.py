@@ -13,8 +13,19 @@ knapsack problems", INFORMS J. Computing 31(2), 2019):
 
 (follower in minimisation form, phi its optimum). The method alternates a master MILP over x and
 one variable theta <= every such cut (a relaxation: its optimum is a lower bound on the leader's)
-with the follower's MILP at the master's decision (an upper bound and a new cut), until the
-bounds meet. Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or
+with the follower's MILP at the master's decisions (upper bounds and new cuts), until the
+bounds meet. What makes it fast (HiGHS keeps no search tree between master solves, and its
+lazy-constraint callback takes no rows from Python, so every master solve starts afresh):
+
+* each response is made *maximal* before its cut is written (profitable variables raised while
+  the packing rows allow): a stronger cut, valid for the same reason;
+* before the first master MILP, cutting planes on its LP relaxation: at a fractional x* the most
+  violated cut is the follower's packing problem with each cost scaled by the share of its
+  variable that x* leaves (the fractional separation of Fischetti et al.);
+* every improving incumbent HiGHS meets during a master solve (its improving-solution callback)
+  is evaluated too, so one master solve yields several cuts;
+* the best decision found is handed to each master solve as its starting incumbent.
+ Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or
 variable, a model outside the form (``value_function`` or ``interdiction`` then apply).
 """
 from __future__ import annotations
@@ -52,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = ["METHOD", "InterdictionCutsMethod", "MonotoneInterdiction", "monotone_interdiction"]
 
 NAME = "interdiction_cuts"
+_SEPARATION_ROUNDS = 50  # LP cutting-plane rounds before the first master MILP solve
 _ADVICE = "use 'value_function' (integer follower) or 'interdiction' (LP follower)"
 
 
@@ -221,6 +233,9 @@ class _CutLoop:
         packing = np.diff(form.A_x.tocsr().indptr) == 0  # the rows without leader variables
         self.packing_rows = form.A_y.tocsr()[packing]
         self.packing_upper = form.row_upper[packing]
+        # the most violated cut at a fractional decision: the follower's packing rows, costs scaled
+        self.separator = ArrayLP(self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
+                                 form.var_lower, form.var_upper, integer=form.integer)
 
     def maximal(self, y: np.ndarray) -> np.ndarray:
         """``y`` with each profitable variable raised as far as the packing rows allow (most
@@ -262,6 +277,28 @@ class _CutLoop:
                 row[blockers[i][0]] += value
         self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
 
+    def separate(self, budget: TimeBudget) -> None:
+        """Cutting planes on the master's LP relaxation before its MILP solve (the fractional
+        separation of Fischetti, Ljubić, Monaci & Sinnl 2019): at the LP optimum (x*, theta*) the
+        cut of y is sum_i c_i y_i (1 - sum of x* over i's removers) for c_i < 0, so the most violated
+        one is the follower's packing problem with those costs; add it while it cuts theta* off."""
+        form, blockers = self.game.form, self.game.blockers
+        for _ in range(_SEPARATION_ROUNDS):
+            self.master.highs.setOptionValue("solve_relaxation", True)
+            try:
+                relaxed = self.master.solve(self.cost, time_limit=budget.remaining())
+            finally:
+                self.master.highs.setOptionValue("solve_relaxation", False)
+            if relaxed.status != "optimal" or budget.spent:
+                return
+            x, theta = relaxed.x[: self.n_x], relaxed.x[self.n_x]
+            kept = np.array([1.0 - x[b].sum() for b in blockers])
+            cost = np.where(form.c < 0, form.c * kept, form.c)
+            cut = self.separator.solve(cost, time_limit=budget.remaining())
+            if cut.status != "optimal" or cut.objective >= theta - 1e-6 * max(1.0, abs(theta)):
+                return
+            self.add_cut(cut.x)
+
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         game = self.game
         lower, iteration = -np.inf, 0
@@ -277,6 +314,8 @@ class _CutLoop:
             while not budget.spent and (max_iterations is None or iteration < max_iterations):
                 iteration += 1
                 found.clear()
+                if iteration == 1:
+                    self.separate(budget)
                 self.offer_incumbent()
                 master = self.master.solve(self.cost, time_limit=budget.remaining())
                 if master.status == "infeasible":

@@ -15,9 +15,6 @@ You (2019), but without its epsilon and multiplier bounds:
     appear in the follower's rows (the linking variables) equal ``xL``, then ``c @ y <= phi(xL)``.
   "if" is encoded with binaries whose big-M values are proven (variable bounds, HPR LP bounds);
 * **follower**: the follower MILP at the master's decision gives ``phi(xL)`` and a response;
-* **more cuts per master solve**: every improving incumbent the master meets on its way (a
-  HiGHS callback) whose linking decision is new gets the same follower solve, cuts and
-  restricted problem as the master's optimum, so one master solve yields several cuts;
 * **restricted problem**: the leader's best point with the linking variables fixed at ``xL``
   and ``c @ y <= phi(xL)`` (the optimistic choice among the follower's optima) is bilevel
   feasible: an upper bound.
@@ -295,30 +292,18 @@ class ValueFunctionDecomposition:
         """
         start = time.perf_counter()
         n = len(self.hpr.columns)
+        best, upper, lower, iteration = None, np.inf, -np.inf, 0
+        proven, stop = False, "limit"
+        visited: set[bytes] = set()
 
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
-        found: list[np.ndarray] = []  # the master's improving incumbents, gathered by a HiGHS callback
-        self.master.highs.cbMipImprovingSolution.subscribe(
-            lambda event: found.append(np.array(event.data_out.mip_solution)[:n]))
-        try:
-            return self._loop(remaining, max_iterations, progress, found)
-        finally:
-            self.master.highs.cbMipImprovingSolution.clear()
-
-    def _loop(self, remaining, max_iterations: int | None, progress: Progress | None,
-              found: list[np.ndarray]) -> ValueFunctionRun:
-        n = len(self.hpr.columns)
-        best, upper, lower, iteration = None, np.inf, -np.inf, 0
-        proven, stop = False, "limit"
-        visited: set[bytes] = set()
         while not proven:
             if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
                 break
             iteration += 1
             cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
-            found.clear()
             master = self.master.solve(cost, time_limit=remaining())
             if master.status == "infeasible":
                 if iteration == 1:
@@ -352,17 +337,10 @@ class ValueFunctionDecomposition:
                 candidate[self.y_cols] = master.x[self.y_cols]
             if candidate is not None and self.cost @ candidate < upper:
                 best, upper = candidate, float(self.cost @ candidate)
-            key = x_hat[self.link_cols].tobytes()
-            if not master_feasible and key not in visited:
-                for point in found:  # cuts at the master's other incumbents too: fewer master solves
-                    extra = self._evaluate_incumbent(point, visited | {key}, remaining())
-                    if extra is not None and extra[0] is not None and self.cost @ extra[0] < upper:
-                        best, upper = extra[0], float(self.cost @ extra[0])
-                    if extra is not None:
-                        visited.add(extra[1])
             proven = master_feasible or self._converged(lower, upper)
             if progress is not None:
                 progress.record(iteration, lower, upper)
+            key = x_hat[self.link_cols].tobytes()
             if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
                 stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
                 break
@@ -378,26 +356,6 @@ class ValueFunctionDecomposition:
                                 None, upper, lower, iteration)
         status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
         return self._finish(status, stop, best, upper, lower, iteration)
-
-    def _evaluate_incumbent(self, point: np.ndarray, visited: set[bytes],
-                            time_limit: float | None) -> tuple[np.ndarray | None, bytes] | None:
-        """At a master incumbent whose linking decision is new: the follower's optimum, its linking
-        and response cuts, and the restricted problem's point (or None) with the decision's key;
-        None when the decision was visited or the follower did not end optimal."""
-        x_hat = point.copy()
-        x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
-        key = x_hat[self.link_cols].tobytes()
-        if key in visited:
-            return None
-        follower = self.follower.solve(x_hat[self.x_cols], time_limit=time_limit)
-        if follower.status != "optimal":
-            return None
-        candidate = self._restricted(x_hat, follower.objective, time_limit)
-        self.add_linking_cut(x_hat[self.link_cols], follower.objective)
-        self.add_response_cut(follower.x)
-        if candidate is not None:
-            self.add_response_cut(candidate[self.y_cols])
-        return candidate, key
 
     def _restricted(self, x_hat: np.ndarray, phi: float, time_limit: float | None) -> np.ndarray | None:
         """The leader's best bilevel-feasible point with the linking variables at x_hat, if any."""
