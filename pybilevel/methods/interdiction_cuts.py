@@ -330,6 +330,10 @@ class _CutLoop:
                     break
                 if not fresh:  # the master's optimal decision was evaluated: its cut is exact there
                     lower = max(lower, min(float(master.objective), self.upper))
+                    progress.record(iteration, lower, self.upper)
+                    return _Run(Status.OPTIMAL, f"interdiction cuts: the master returned a decision already "
+                                f"evaluated after {iteration} iterations (bounds meet up to the solvers' tolerances)",
+                                self.best_x, self.best_y, lower + game.leader_constant, iteration)
                 progress.record(iteration, lower, self.upper)
                 if self.upper - lower <= self.gap * max(1.0, abs(self.upper)):
                     return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
