@@ -1,5 +1,5 @@
 """Verify the optima of the knapsack interdiction instances in ``data/knapsack_interdiction``
-by methods independent of pybilevel's, and write ``optima.csv``.
+by methods independent of pybilevel's, and write ``optima.csv`` (rows of instances not run are kept).
 
     .venv/bin/python benchmarks/knapsack_optima.py [--time-limit 600] [--instances K5020W01.KNP ...]
 
@@ -95,8 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds per DP MILP (default 600)")
     parser.add_argument("--instances", nargs="+", help="only these instances")
     args = parser.parse_args(argv)
-    out = []
-    for name, inst in load().items():
+    instances = load()
+    out = {}  # rows kept from an earlier run, updated by this one
+    if (FOLDER / "optima.csv").is_file():
+        with open(FOLDER / "optima.csv", newline="") as handle:
+            out = {row["instance"]: (row["instance"], row["optimum"], row["verified_by"]) for row in csv.DictReader(handle)}
+    for name, inst in instances.items():
         if args.instances and name not in args.instances:
             continue
         found = {}
@@ -113,11 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         how = "; ".join(f"{k} {v:g} in {s:.1f} s" for k, (v, s) in found.items())
         print(f"{name}: {values.pop():g} ({how})", file=sys.stderr, flush=True)
-        out.append((name, found[next(iter(found))][0], how))
+        out[name] = (name, found[next(iter(found))][0], how)
     with open(FOLDER / "optima.csv", "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["instance", "optimum", "verified_by"])
-        writer.writerows(out)
+        writer.writerows(out[name] for name in instances if name in out)
     return 0
 
 
