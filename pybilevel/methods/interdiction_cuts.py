@@ -25,8 +25,9 @@ lazy-constraint callback takes no rows from Python, so every master solve starts
 * every improving incumbent HiGHS meets during a master solve (its improving-solution callback)
   is evaluated too, so one master solve yields several cuts;
 * the best decision found is handed to each master solve as its starting incumbent.
- Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or
-variable, a model outside the form (``value_function`` or ``interdiction`` then apply).
+
+Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or variable, a model
+outside the form (``value_function`` or ``interdiction`` then apply).
 """
 from __future__ import annotations
 
@@ -284,7 +285,8 @@ class _CutLoop:
         one is the follower's packing problem with those costs; add it while it cuts theta* off."""
         form, blockers = self.game.form, self.game.blockers
         for _ in range(_SEPARATION_ROUNDS):
-            self.master.highs.setOptionValue("solve_relaxation", True)
+            if self.master.highs.setOptionValue("solve_relaxation", True) != highspy.HighsStatus.kOk:
+                return  # a HiGHS without the option: no root cutting planes
             try:
                 relaxed = self.master.solve(self.cost, time_limit=budget.remaining())
             finally:
