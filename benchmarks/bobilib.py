@@ -35,7 +35,7 @@ class Run:
     requested: str
     status: str
     objective: float | None
-    optimum: float
+    optimum: float | None  # None: no reference optimum
     gap: float | None
     seconds: float
     certified: bool
@@ -44,13 +44,15 @@ class Run:
 
     @property
     def difference(self) -> float | None:
-        return None if self.objective is None else self.objective - self.optimum
+        return None if self.objective is None or self.optimum is None else self.objective - self.optimum
 
     @property
     def outcome(self) -> str:
         if self.status == "refused":
             return "refused"
         if self.status == bl.Status.OPTIMAL and self.certified:
+            if self.optimum is None:
+                return "proven, no reference"
             return "solved" if abs(self.difference) <= TOL else "wrong"
         return "limit" if self.status in (bl.Status.FEASIBLE, bl.Status.LIMIT) else "other"
 
@@ -84,7 +86,7 @@ def print_table(runs: list[Run]) -> None:
     print("| instance | requested | status | objective | optimum | difference | gap | time [s] | certified | method | why |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
-        print(f"| {r.instance} | {r.requested} | {r.status} | {_cell(r.objective)} | {r.optimum:.6g} | "
+        print(f"| {r.instance} | {r.requested} | {r.status} | {_cell(r.objective)} | {_cell(r.optimum)} | "
               f"{_cell(r.difference, '{:.2g}')} | {_cell(r.gap, '{:.2g}')} | {r.seconds:.2f} | "
               f"{'yes' if r.certified else 'no'} | {r.method} | {r.reason} |")
 
@@ -93,7 +95,8 @@ def print_summary(runs: list[Run]) -> None:
     print()
     for method in dict.fromkeys(r.requested for r in runs):
         mine = [r for r in runs if r.requested == method]
-        counts = {o: sum(r.outcome == o for r in mine) for o in ("solved", "wrong", "limit", "refused", "other")}
+        outcomes = ("solved", "proven, no reference", "wrong", "limit", "refused", "other")
+        counts = {o: sum(r.outcome == o for r in mine) for o in outcomes}
         wrong = [r.instance for r in mine if r.outcome == "wrong"]
         print(f"{method}: {len(mine)} instances, " + ", ".join(f"{k} {v}" for k, v in counts.items() if v)
               + f"; total {sum(r.seconds for r in mine):.1f} s, slowest {max(r.seconds for r in mine):.1f} s"

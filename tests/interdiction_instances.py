@@ -100,6 +100,34 @@ def knapsack_brute_force(inst: Knapsack) -> tuple[float, np.ndarray]:
     return best, best_x
 
 
+def binary_knapsack_model(inst: Knapsack) -> pyo.ConcreteModel:
+    """:func:`knapsack_model` with a binary follower (the 0/1 knapsack of MibS's instances)."""
+    m = knapsack_model(inst)
+    for var in m.f.y.values():
+        var.domain = pyo.Binary
+    return m
+
+
+def binary_knapsack_brute_force(inst: Knapsack) -> float:
+    """min over budget-feasible removal sets of the best 0/1 knapsack of the items left. Every subset's weight, profit and cost by doubling (bit j = item j); the best
+    feasible subset inside each set of items by a subset-maximum pass per item (O(n 2^n), numpy):
+    exact, no solver, about 1 s at 20 items."""
+    if any(np.any(a != np.round(a)) for a in (inst.weight, inst.profit, inst.cost)):
+        raise ValueError("binary_knapsack_brute_force needs integer weights, profits and costs")
+    n = len(inst.profit)
+    weight, profit, cost = (np.zeros(1, dtype=np.int64) for _ in range(3))
+    for j in range(n):
+        weight = np.concatenate([weight, weight + int(inst.weight[j])])
+        profit = np.concatenate([profit, profit + int(inst.profit[j])])
+        cost = np.concatenate([cost, cost + int(inst.cost[j])])
+    best_inside = np.where(weight <= inst.capacity, profit, -1)
+    for j in range(n):  # a set with item j contains the sets without it
+        pairs = best_inside.reshape(-1, 2, 2 ** j)
+        np.maximum(pairs[:, 1, :], pairs[:, 0, :], out=pairs[:, 1, :])
+    removals = np.flatnonzero(cost <= inst.budget)
+    return float(best_inside[(2 ** n - 1) ^ removals].min())
+
+
 def layered_network(layers: int, width: int, seed: int, budget: int) -> dict[str, pd.DataFrame]:
     """Source, ``layers`` layers of ``width`` nodes, sink; each node links to 2 random nodes of the
     next layer (and all of the first / last layer to the source / sink); integer capacities 1..10,

@@ -8,32 +8,16 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from interdiction_instances import knapsack_brute_force, knapsack_instance, knapsack_model
+from interdiction_instances import (
+    Knapsack,
+    binary_knapsack_brute_force,
+    binary_knapsack_model,
+    knapsack_brute_force,
+    knapsack_instance,
+    knapsack_model,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bilevel_instances"
-
-
-def binary_knapsack_brute_force(inst) -> float:
-    """min over budget-feasible x of the best 0/1 knapsack of the items x leaves: every follower
-    subset enumerated once as a bit mask, then masked per leader decision."""
-    n = len(inst.profit)
-    subsets = np.arange(2 ** n)
-    bits = (subsets[:, None] >> np.arange(n)) & 1
-    feasible = bits @ inst.weight <= inst.capacity + 1e-9
-    subsets, profit = subsets[feasible], (bits @ inst.profit)[feasible]
-    best = np.inf
-    for x in range(2 ** n):
-        removed = (x >> np.arange(n)) & 1
-        if removed @ inst.cost <= inst.budget + 1e-9:
-            best = min(best, profit[(subsets & x) == 0].max())
-    return float(best)
-
-
-def binary_knapsack_model(inst) -> pyo.ConcreteModel:
-    m = knapsack_model(inst)
-    for var in m.f.y.values():
-        var.domain = pyo.Binary
-    return m
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -79,3 +63,41 @@ def test_objectives_that_are_not_opposite_are_refused():
     m.other = pyo.Objective(expr=sum(m.f.y.values()))
     with pytest.raises(bl.MethodRefusedError, match="not the negative of the follower's objective"):
         bl.solve(m, method="interdiction_cuts")
+
+
+# MibS's 20-item knapsack interdiction instances, kept as CSV in benchmarks/data/knapsack_interdiction
+# (benchmarks/knapsack_interdiction.py; the README there cites the files).
+KNAPSACKS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "knapsack_interdiction"
+
+
+def mibs_knapsack(name: str) -> Knapsack:
+    """The instance read from the CSV files with the csv module (independent of the benchmark loader)."""
+    items = [r for r in csv.DictReader(open(KNAPSACKS / "items.csv")) if r["instance"] == name]
+    source = next(r for r in csv.DictReader(open(KNAPSACKS / "sources.csv")) if r["instance"] == name)
+    column = lambda key: np.array([float(r[key]) for r in items])  # noqa: E731
+    return Knapsack(column("profit"), column("weight"), column("interdiction_cost"),
+                    float(source["capacity"]), float(source["budget"]))
+
+
+@pytest.mark.parametrize("name", ["K5020W07.KNP", "K5020W09.KNP", "K5020W17.KNP"])
+def test_mibs_20_item_knapsack_interdiction_at_the_brute_force_optimum(name):
+    """The optimum of every leader decision enumerated (1 s), against interdiction_cuts."""
+    inst = mibs_knapsack(name)
+    reference = binary_knapsack_brute_force(inst)
+    res = bl.solve(binary_knapsack_model(inst))  # auto picks interdiction_cuts
+    assert res.method == "interdiction_cuts"
+    assert res.ok and res.leader_objective == pytest.approx(reference)
+    assert res.bound == pytest.approx(reference)
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"shared instances not found at {DATA}")
+@pytest.mark.parametrize("small, large", [("K5010W02", "K5040W02"), ("K5010W03", "K5030W03"), ("K5010W07", "K5020W07")])
+def test_transcribed_instances_extend_the_shared_10_item_files(small, large):
+    """MibS's generator repeats the first items across sizes: the CSV's first 10 items equal the
+    shared 10-item MPS/AUX files (copied separately), a check of the transcription."""
+    m = bl.read_mibs(DATA / f"{small}.KNP.mps", DATA / f"{small}.KNP.aux")
+    follower = bl.analyze(m).followers[0]
+    inst = mibs_knapsack(f"{large}.KNP")
+    assert np.array_equal(-follower.c, inst.profit[:10])
+    capacity_row = follower.A_y.tocsr()[np.flatnonzero(np.diff(follower.A_x.tocsr().indptr) == 0)].toarray()
+    assert capacity_row.shape[0] == 1 and np.array_equal(capacity_row[0], inst.weight[:10])

@@ -13,15 +13,28 @@ knapsack problems", INFORMS J. Computing 31(2), 2019):
 
 (follower in minimisation form, phi its optimum). The method alternates a master MILP over x and
 one variable theta <= every such cut (a relaxation: its optimum is a lower bound on the leader's)
-with the follower's MILP at the master's decision (an upper bound and a new cut), until the
-bounds meet. Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or
-variable, a model outside the form (``value_function`` or ``interdiction`` then apply).
+with the follower's MILP at the master's decisions (upper bounds and new cuts), until the
+bounds meet. What makes it fast (HiGHS keeps no search tree between master solves, and its
+lazy-constraint callback takes no rows from Python, so every master solve starts afresh):
+
+* each response is made *maximal* before its cut is written (profitable variables raised while
+  the packing rows allow): a stronger cut, valid for the same reason;
+* before the first master MILP, cutting planes on its LP relaxation: at a fractional x* the most
+  violated cut is the follower's packing problem with each cost scaled by the share of its
+  variable that x* leaves (the fractional separation of Fischetti et al.);
+* every improving incumbent HiGHS meets during a master solve (its improving-solution callback)
+  is evaluated too, so one master solve yields several cuts;
+* the best decision found is handed to each master solve as its starting incumbent.
+
+Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or variable, a model
+outside the form (``value_function`` or ``interdiction`` then apply).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -51,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = ["METHOD", "InterdictionCutsMethod", "MonotoneInterdiction", "monotone_interdiction"]
 
 NAME = "interdiction_cuts"
+_SEPARATION_ROUNDS = 50  # LP cutting-plane rounds before the first master MILP solve
 _ADVICE = "use 'value_function' (integer follower) or 'interdiction' (LP follower)"
 
 
@@ -212,10 +226,45 @@ class _CutLoop:
                               np.append(np.ones(n_x), np.inf), integer=integer)
         self.cost = np.append(game.leader_cost, -game.scale)  # L(x) - scale * theta
         self.follower = FollowerAtLeader(game.form)
+        self.visited: set[bytes] = set()
+        self.best_x: np.ndarray | None = None
+        self.best_y: np.ndarray | None = None
+        self.upper = np.inf
+        form = game.form
+        packing = np.diff(form.A_x.tocsr().indptr) == 0  # the rows without leader variables
+        self.packing_rows = form.A_y.tocsr()[packing]
+        self.packing_upper = form.row_upper[packing]
+        # the most violated cut at a fractional decision: the follower's packing rows, costs scaled
+        self.separator = ArrayLP(self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
+                                 form.var_lower, form.var_upper, integer=form.integer)
+
+    def maximal(self, y: np.ndarray) -> np.ndarray:
+        """``y`` with each profitable variable raised as far as the packing rows allow (most
+        profitable first): still feasible for every decision once its removed entries are zeroed,
+        and its cut is at least as strong everywhere (module docstring)."""
+        form, y = self.game.form, y.copy()
+        slack = self.packing_upper - self.packing_rows @ y
+        columns = self.packing_rows.tocsc()
+        for i in np.argsort(form.c):
+            if form.c[i] >= 0:
+                break
+            rows, coefs = columns.indices[columns.indptr[i]:columns.indptr[i + 1]], \
+                columns.data[columns.indptr[i]:columns.indptr[i + 1]]
+            room = form.var_upper[i] - y[i]
+            if len(rows):
+                room = min(room, float(np.min(slack[rows] / coefs)))
+            if form.integer[i]:
+                room = np.floor(room + 1e-9)
+            if room > 1e-9:
+                y[i] += room
+                slack[rows] -= room * coefs
+        return y
 
     def add_cut(self, y: np.ndarray) -> None:
-        """theta <= sum_i c_i y_i [i not removed], linearised as in the module docstring."""
-        c = self.game.form.c
+        """theta <= sum_i c_i y_i [i not removed] for :meth:`maximal` y, linearised as in the module
+        docstring."""
+        c, blockers = self.game.form.c, self.game.blockers
+        y = self.maximal(y)
         row = np.zeros(self.n_x + 1)
         row[-1] = 1.0
         constant = 0.0
@@ -223,54 +272,108 @@ class _CutLoop:
             if value == 0:
                 continue
             constant += value
-            removers = self.game.blockers[i]
             if value < 0:  # the indicator is at least 1 - sum of removers
-                row[removers] += value
-            elif len(removers) == 1:  # at most 1 - x_j
-                row[removers[0]] += value
+                row[blockers[i]] += value
+            elif len(blockers[i]) == 1:  # at most 1 - x_j
+                row[blockers[i][0]] += value
         self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
+
+    def separate(self, budget: TimeBudget) -> None:
+        """Cutting planes on the master's LP relaxation before its MILP solve (the fractional
+        separation of Fischetti, Ljubić, Monaci & Sinnl 2019): at the LP optimum (x*, theta*) the
+        cut of y is sum_i c_i y_i (1 - sum of x* over i's removers) for c_i < 0, so the most violated
+        one is the follower's packing problem with those costs; add it while it cuts theta* off."""
+        form, blockers = self.game.form, self.game.blockers
+        for _ in range(_SEPARATION_ROUNDS):
+            if self.master.highs.setOptionValue("solve_relaxation", True) != highspy.HighsStatus.kOk:
+                return  # a HiGHS without the option: no root cutting planes
+            try:
+                relaxed = self.master.solve(self.cost, time_limit=budget.remaining())
+            finally:
+                self.master.highs.setOptionValue("solve_relaxation", False)
+            if relaxed.status != "optimal" or budget.spent:
+                return
+            x, theta = relaxed.x[: self.n_x], relaxed.x[self.n_x]
+            kept = np.array([1.0 - x[b].sum() for b in blockers])
+            cost = np.where(form.c < 0, form.c * kept, form.c)
+            cut = self.separator.solve(cost, time_limit=budget.remaining())
+            if cut.status != "optimal" or cut.objective >= theta - 1e-6 * max(1.0, abs(theta)):
+                return
+            self.add_cut(cut.x)
 
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         game = self.game
-        best_x, best_y, upper, lower, iteration = None, None, np.inf, -np.inf, 0
-        visited: set[bytes] = set()
-        x = np.zeros(self.n_x)
-        first = self.follower.solve(x, time_limit=budget.remaining())
+        lower, iteration = -np.inf, 0
+        first = self.follower.solve(np.zeros(self.n_x), time_limit=budget.remaining())
         if first.status != "optimal":
             return _Run(Status.ERROR, f"the follower at the leader's zero decision ended '{first.status}'",
                         None, None, None, 0)
         self.add_cut(first.x)
-        while True:
-            if budget.spent or (max_iterations is not None and iteration >= max_iterations):
-                break
-            iteration += 1
-            master = self.master.solve(self.cost, time_limit=budget.remaining())
-            if master.status == "infeasible":
-                return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution", None, None, None, iteration)
-            if master.status != "optimal" or not master.has_point:
-                break
-            lower = max(lower, float(master.objective))
-            x = np.round(master.x[: self.n_x])
-            if x.tobytes() in visited:  # its cut is exact there: the master's bound is attained
-                return _Run(Status.OPTIMAL, f"interdiction cuts: the master returned a decision already "
-                            f"evaluated after {iteration} iterations (bounds meet up to the solvers' tolerances)",
-                            best_x, best_y, min(lower, upper) + game.leader_constant, iteration)
-            visited.add(x.tobytes())
-            response = self.follower.solve(x, time_limit=budget.remaining())
-            if response.status != "optimal":
-                break
-            value = float(game.leader_cost @ x) - game.scale * float(response.objective)
-            if value < upper:
-                best_x, best_y, upper = x, response.x, value
-            progress.record(iteration, lower, upper)
-            if upper - lower <= self.gap * max(1.0, abs(upper)):
-                return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
-                            best_x, best_y, lower + game.leader_constant, iteration)
-            self.add_cut(response.x)
-        status = Status.FEASIBLE if best_x is not None else Status.LIMIT
+        found: list[np.ndarray] = []  # the master's improving incumbents, gathered by a HiGHS callback
+        self.master.highs.cbMipImprovingSolution.subscribe(
+            lambda event: found.append(np.round(np.asarray(event.data_out.mip_solution)[: self.n_x])))
+        try:
+            while not budget.spent and (max_iterations is None or iteration < max_iterations):
+                iteration += 1
+                found.clear()
+                if iteration == 1:
+                    self.separate(budget)
+                self.offer_incumbent()
+                master = self.master.solve(self.cost, time_limit=budget.remaining())
+                if master.status == "infeasible":
+                    return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution",
+                                None, None, None, iteration)
+                if master.status != "optimal" or not master.has_point:
+                    break
+                lower = max(lower, float(master.bound))
+                x = np.round(master.x[: self.n_x])
+                fresh = self.evaluate([x, *found], budget)
+                if fresh is None:  # a follower solve stopped at the limit
+                    break
+                if not fresh:  # the master's optimal decision was evaluated: its cut is exact there
+                    lower = max(lower, min(float(master.objective), self.upper))
+                    progress.record(iteration, lower, self.upper)
+                    return _Run(Status.OPTIMAL, f"interdiction cuts: the master returned a decision already "
+                                f"evaluated after {iteration} iterations (bounds meet up to the solvers' tolerances)",
+                                self.best_x, self.best_y, lower + game.leader_constant, iteration)
+                progress.record(iteration, lower, self.upper)
+                if self.upper - lower <= self.gap * max(1.0, abs(self.upper)):
+                    return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
+                                self.best_x, self.best_y, lower + game.leader_constant, iteration)
+        finally:
+            self.master.highs.cbMipImprovingSolution.clear()
+        status = Status.FEASIBLE if self.best_x is not None else Status.LIMIT
         bound = None if not np.isfinite(lower) else lower + game.leader_constant
         return _Run(status, f"interdiction cuts stopped at a limit after {iteration} iterations; proven bound "
-                    f"{bound}", best_x, best_y, bound, iteration)
+                    f"{bound}", self.best_x, self.best_y, bound, iteration)
+
+    def evaluate(self, candidates: list[np.ndarray], budget: TimeBudget) -> int | None:
+        """Solve the follower at each decision not evaluated before, keep the best and add each
+        response's cut; the number evaluated, or None if a follower solve did not end optimal."""
+        fresh = 0
+        for x in candidates:
+            if x.tobytes() in self.visited:
+                continue
+            self.visited.add(x.tobytes())
+            response = self.follower.solve(x, time_limit=budget.remaining())
+            if response.status != "optimal":
+                return None
+            fresh += 1
+            value = float(self.game.leader_cost @ x) - self.game.scale * float(response.objective)
+            if value < self.upper:
+                self.best_x, self.best_y, self.upper = x, response.x, value
+            self.add_cut(response.x)
+        return fresh
+
+    def offer_incumbent(self) -> None:
+        """Give the master the best decision found, with theta at its (exact) cut value, as a
+        starting incumbent."""
+        if self.best_x is None:
+            return
+        theta = (float(self.game.leader_cost @ self.best_x) - self.upper) / self.game.scale
+        solution = highspy.HighsSolution()
+        solution.col_value = [*map(float, self.best_x), theta]
+        self.master.highs.setSolution(solution)
 
 
 METHOD = register(InterdictionCutsMethod())
