@@ -238,3 +238,35 @@ def test_value_function_refuses_a_linking_variable_nothing_bounds_naming_it():
     m.obj = pyo.Objective(expr=-m.x - 10 * m.f.y)
     with pytest.raises(bl.MethodRefusedError, match="linking variable x has no finite bound"):
         bl.solve(m, method="value_function")
+
+
+def test_the_time_limit_stops_the_big_m_bounding_lps(monkeypatch):
+    """The slack of every row whose variables are free is bounded by one LP each (big-M); on a
+    large grid those LPs alone outlasted the time limit. Here each LP is slowed to 0.2 s, so 200
+    of them take 40 s: the call stops at its 2 s limit with status limit, names the step, and
+    leaves the model without the reformulation's block."""
+    from pybilevel.model.bounds import HighPointRelaxation
+
+    slow = HighPointRelaxation.lp_max
+
+    def lp_max(self, cost):
+        time.sleep(0.2)
+        return slow(self, cost)
+
+    monkeypatch.setattr(HighPointRelaxation, "lp_max", lp_max)
+    n = 200
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.f = bl.Follower()
+    m.f.y = pyo.Var(range(n))  # free: each row's slack needs an LP
+    m.f.total = pyo.Constraint(expr=sum(m.f.y[i] for i in range(n)) == m.x)
+    m.f.low = pyo.Constraint(range(n), rule=lambda b, i: b.y[i] >= -1)
+    m.f.high = pyo.Constraint(range(n), rule=lambda b, i: b.y[i] <= 1)
+    m.f.obj = pyo.Objective(expr=sum((i % 7) * m.f.y[i] for i in range(n)))
+    m.obj = pyo.Objective(expr=m.x + m.f.y[0])
+    components = {c.name for c in m.component_objects()}
+    start = time.perf_counter()
+    res = bl.solve(m, method="bigm", time_limit=2)
+    assert time.perf_counter() - start < 2 * 1.1 + 5
+    assert res.status == bl.Status.LIMIT and "bounding the slacks of follower f" in res.message
+    assert {c.name for c in m.component_objects()} == components

@@ -8,6 +8,7 @@ import logging
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from pybilevel.deadline import BudgetSpent, under_budget
 from pybilevel.errors import BilevelError
 from pybilevel.methods.base import (
     GLOBAL,
@@ -53,8 +54,18 @@ class ReformulationMethod(Method):
 
     def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
         timings: dict[str, float] = {}
-        with timed(timings, "reformulate"):
-            reformulation = self.transformation().reformulate(structure, **request.options)
+        try:
+            with timed(timings, "reformulate"), under_budget(budget):
+                reformulation = self.transformation().reformulate(structure, **request.options)
+        except BudgetSpent as spent:  # the transformation removed its block: the model is as it was
+            return MethodOutcome(
+                status=Status.LIMIT,
+                message=f"the time limit ran out while {spent.step}, before the single-level model was "
+                "solved, so there is no point: give a longer time_limit, or finite bounds on the follower's "
+                "variables (they bound the slacks without LPs)",
+                solver="none", solver_reason="no solver reached: the reformulation was not finished",
+                timings=timings,
+            )
         logger.info("method %s: reformulated in %.3f s (%s)", self.name, timings["reformulate"],
                     ", ".join(sorted(reformulation.features)) or "linear")
         try:

@@ -25,6 +25,7 @@ from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 from pyomo.core.base.suffix import Suffix
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from pybilevel.deadline import check_time
 from pybilevel.errors import BigMError
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import ComplementarityPair, FollowerDual
@@ -141,7 +142,8 @@ class HighPointRelaxation:
         """Vertices of the relaxation reached by random objective directions (bounded ones only)."""
         rng = np.random.default_rng(seed)
         points = []
-        for _ in range(count):
+        for k in range(count):
+            check_time(f"sampling the high-point relaxation for multiplier bounds ({k} of {count} LPs)")
             solution = self.lp_solve(rng.standard_normal(len(self.columns)))
             if solution.status == "optimal":
                 points.append(solution.x)
@@ -225,7 +227,10 @@ def slack_bounds(dual: FollowerDual, hpr: HighPointRelaxation, ranges: SlackRang
     the range's highest value, or an LP over the relaxation where that is infinite."""
     form = dual.form
     bounds = [(max(float(v), 0.0), "bounds") for v in ranges.highest.tolist()]
-    for k in np.flatnonzero(~np.isfinite(ranges.highest)):
+    unbounded = np.flatnonzero(~np.isfinite(ranges.highest))
+    for done, k in enumerate(unbounded):
+        check_time(f"bounding the slacks of follower {form.follower.name}'s complementarity pairs by LP "
+                   f"({done} of {len(unbounded)} LPs)")
         pair = dual.pairs[k]
         if _on_nonlinear_row(form, pair):
             value = np.inf  # FBBT found no bound and the relaxation drops the row
