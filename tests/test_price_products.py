@@ -14,6 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 from domain_helpers import load_model_file, model_path
+from market_reference import dc_opf, profit
 from pyomo.common.collections import ComponentMap
 from pyomo.repn.standard_repn import generate_standard_repn
 from scipy.optimize import linprog
@@ -56,51 +57,12 @@ def two_bus() -> dict[str, pd.DataFrame]:
     }
 
 
-def market_lp(data: dict[str, pd.DataFrame], offers: dict[str, float]) -> tuple[dict, dict]:
-    """Dispatch and LMPs of the DC-OPF (angles) at ``offers`` by linprog; among least-cost
-    dispatches the one best for the firm at those LMPs (the optimistic reading)."""
-    buses, lines, gens = data["buses"], data["lines"], data["generators"]
-    nb, nl, ng = len(buses), len(lines), len(gens)
-    index = {b: i for i, b in enumerate(buses.bus)}
-    n = ng + nl + nb
-    a_eq, b_eq = np.zeros((nb + nl, n)), np.zeros(nb + nl)
-    for k, g in enumerate(gens.itertuples()):
-        a_eq[index[g.bus], k] = 1.0
-    for k, line in enumerate(lines.itertuples()):
-        a_eq[index[line.from_bus], ng + k] -= 1.0
-        a_eq[index[line.to_bus], ng + k] += 1.0
-        a_eq[nb + k, [ng + k, ng + nl + index[line.from_bus], ng + nl + index[line.to_bus]]] = [line.reactance, -1.0, 1.0]
-    b_eq[:nb] = buses.load
-    bounds = [(0, g.capacity) for g in gens.itertuples()]
-    bounds += [(-line.limit, line.limit) if line.limit > 0 else (None, None) for line in lines.itertuples()]
-    bounds += [(0, 0) if b.reference == 1 else (None, None) for b in buses.itertuples()]
-    cost = np.zeros(n)
-    cost[:ng] = [offers.get(g.generator, g.cost) for g in gens.itertuples()]
-    first = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    assert first.status == 0
-    lmp = dict(zip(buses.bus, first.eqlin.marginals[:nb]))
-    firm = set(data["firm"].generator)
-    gain = np.zeros(n)
-    gain[:ng] = [-(lmp[g.bus] - g.cost) if g.generator in firm else 0.0 for g in gens.itertuples()]
-    tie = linprog(gain, A_ub=[cost], b_ub=[first.fun + 1e-9 * max(1.0, abs(first.fun))], A_eq=a_eq, b_eq=b_eq,
-                  bounds=bounds, method="highs")
-    x = tie.x if tie.status == 0 else first.x
-    return dict(zip(gens.generator, x[:ng])), lmp
-
-
-def lp_profit(data: dict[str, pd.DataFrame], offers: dict[str, float]) -> float:
-    """The firm's profit sum (LMP - cost) x dispatch at ``offers``, from linprog alone."""
-    dispatch, lmp = market_lp(data, offers)
-    gens = data["generators"].set_index("generator")
-    return sum((lmp[gens.at[g, "bus"]] - gens.at[g, "cost"]) * dispatch[g] for g in data["firm"].generator)
-
-
 def grid_best(data: dict[str, pd.DataFrame], step: float) -> float:
     """The best profit over a grid of the firm's offers (cost to cap in ``step``s); every grid
     point is a bilevel-feasible point, so it never exceeds the optimum."""
     gens, firm = data["generators"].set_index("generator"), data["firm"].set_index("generator")
     axes = [np.arange(gens.at[g, "cost"], firm.at[g, "offer_cap"] + step / 2, step) for g in firm.index]
-    return max(lp_profit(data, dict(zip(firm.index, point))) for point in itertools.product(*axes))
+    return max(profit(data, dict(zip(firm.index, point))) for point in itertools.product(*axes))
 
 
 def snapshot(m: pyo.ConcreteModel) -> tuple:
@@ -116,7 +78,7 @@ def snapshot(m: pyo.ConcreteModel) -> tuple:
 @pytest.mark.parametrize("case, step", [(pjm5, 2.0), (two_bus, 2.0)], ids=["pjm5", "two-bus"])
 def test_linearised_equals_scip_bilinear_and_the_grid(case, step):
     data = case()
-    linear_model, bilinear_model = SB.build(data), SB.build(data)
+    linear_model, bilinear_model = SB.build(data, linearised=False), SB.build(data, linearised=False)
     before = snapshot(linear_model)
     linear = bl.solve(linear_model, method="bigm", products="linearise")
     assert snapshot(linear_model) == before  # the user's objective is back, nothing added or left fixed
@@ -130,11 +92,11 @@ def test_linearised_equals_scip_bilinear_and_the_grid(case, step):
     assert best <= linear.leader_objective + slack
     assert best == pytest.approx(linear.leader_objective, rel=1e-7)  # the optimum sits on the grid here
     offers = {g: linear.leader[linear_model.offer[g].name] for g in linear_model.FIRM}
-    assert lp_profit(data, offers) <= linear.leader_objective + slack
+    assert profit(data, offers) <= linear.leader_objective + slack
 
 
 def test_pjm5_optimum_and_auto_reason():
-    m = SB.build(pjm5())
+    m = SB.build(pjm5(), linearised=False)
     res = bl.solve(m)
     assert res.method == "bigm" and res.solver == "highs"
     assert "products='linearise'" in res.method_reason and "Ruiz & Conejo 2009" in res.method_reason
@@ -205,17 +167,25 @@ def random_market(seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
+def solve_mixed(data: dict[str, pd.DataFrame], options: dict) -> bl.BilevelResult:
+    """The firm's profit plus half of bus 3's price times G3's dispatch (a rival's), solved."""
+    m = SB.build(data, linearised=False)
+    m.obj.deactivate()
+    m.mixed = pyo.Objective(expr=m.obj.expr + 0.5 * bl.dual(m.market.balance["3"]) * m.market.p["G3"], sense=pyo.maximize)
+    return bl.solve(m, **options)
+
+
+ROUTES = ({"method": "bigm", "products": "linearise"}, {"method": "sos1"})
+
+
 @pytest.mark.parametrize("seed", range(1, 4))
 def test_random_markets_linearised_equals_bilinear(seed):
     """The profit plus a product with a rival's dispatch (fixed cost: rewritten through its
     stationarity), by the linear rewrite (HiGHS) and as written (SCIP): the same optimum."""
     data = random_market(seed)
     results = []
-    for options in ({"method": "bigm", "products": "linearise"}, {"method": "sos1"}):
-        m = SB.build(data)
-        m.obj.deactivate()
-        m.mixed = pyo.Objective(expr=m.obj.expr + 0.5 * bl.dual(m.market.balance["3"]) * m.market.p["G3"], sense=pyo.maximize)
-        res = bl.solve(m, **options)
+    for options in ROUTES:
+        res = solve_mixed(data, options)
         assert res.status == "optimal" and res.certified
         results.append(res.leader_objective)
     assert results[0] == pytest.approx(results[1], rel=1e-6, abs=1e-6)
@@ -230,11 +200,8 @@ def test_a_degenerate_market_is_certified_at_zero_profit():
     certificate extrapolates away (it scales with the band; a genuine optimum would not)."""
     data = random_market(0)
     assert data["buses"]["load"].sum() == data["generators"].set_index("generator").at["G4", "capacity"]
-    for options in ({"method": "bigm", "products": "linearise"}, {"method": "sos1"}):
-        m = SB.build(data)
-        m.obj.deactivate()
-        m.mixed = pyo.Objective(expr=m.obj.expr + 0.5 * bl.dual(m.market.balance["3"]) * m.market.p["G3"], sense=pyo.maximize)
-        res = bl.solve(m, **options)
+    for options in ROUTES:
+        res = solve_mixed(data, options)
         assert res.status == "optimal" and res.certified
         assert res.leader_objective == pytest.approx(0.0, abs=1e-7)
         assert res.follower["market"]["market.p[G4]"] == pytest.approx(84.0)
@@ -246,7 +213,7 @@ def test_a_degenerate_market_is_certified_at_zero_profit():
 def test_products_over_part_of_the_offered_generators_are_refused_by_term():
     """The firm offers F1 and F2 but the objective prices F1 only: stationarity of F2's dispatch
     cannot be used (its cost is the leader's offer), so no linear rewrite exists."""
-    m = SB.build(two_bus())
+    m = SB.build(two_bus(), linearised=False)
     price = bl.dual(m.market.balance)
     m.obj.deactivate()
     m.partial = pyo.Objective(expr=(price["1"] - 10.0) * m.market.p["F1"], sense=pyo.maximize)
@@ -265,7 +232,7 @@ def test_products_over_part_of_the_offered_generators_are_refused_by_term():
     gens = two_bus()["generators"].set_index("generator")
 
     def f1_profit(offers):
-        dispatch, lmp = market_lp(two_bus(), dict(zip(firm, offers)))
+        dispatch, lmp, _ = dc_opf(two_bus(), dict(zip(firm, offers)))
         return (lmp["1"] - 10.0) * dispatch["F1"]
 
     grid = max(f1_profit(p) for p in itertools.product(np.arange(10, 51, 4.0), np.arange(16, 57, 4.0)))
@@ -274,7 +241,7 @@ def test_products_over_part_of_the_offered_generators_are_refused_by_term():
 
 
 def test_two_duals_multiplied_are_refused_by_term():
-    m = SB.build(two_bus())
+    m = SB.build(two_bus(), linearised=False)
     price = bl.dual(m.market.balance)
     m.obj.deactivate()
     m.both = pyo.Objective(expr=price["1"] * price["2"], sense=pyo.maximize)
@@ -285,7 +252,7 @@ def test_two_duals_multiplied_are_refused_by_term():
 
 @pytest.mark.parametrize("options", [{"method": "bigm", "products": "linearise"}, {}], ids=["bigm", "auto"])
 def test_the_linearised_objective_can_be_looked_at_and_removed(options):
-    m = SB.build(two_bus())
+    m = SB.build(two_bus(), linearised=False)
     reformulation = bl.reformulate(m, **options)  # auto: bigm with products='linearise'
     assert reformulation.method == "bigm"
     active = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
@@ -298,7 +265,7 @@ def test_the_linearised_objective_can_be_looked_at_and_removed(options):
 
 
 def test_a_product_off_the_row_is_refused_by_term():
-    m = SB.build(two_bus())
+    m = SB.build(two_bus(), linearised=False)
     m.obj.deactivate()
     m.wrong = pyo.Objective(expr=bl.dual(m.market.balance["1"]) * m.market.p["F2"], sense=pyo.maximize)
     with pytest.raises(bl.MethodRefusedError, match=r"term 1 \* bl.dual\(market.balance\['1'\]\) \* market.p\[F2\]: "
@@ -320,7 +287,7 @@ LEVELS = {"F1": [12.0, 23.0, 29.0, 41.0], "F2": [17.0, 33.0, 39.0, 47.0]}  # no 
 def pereira(data: dict[str, pd.DataFrame]) -> pyo.ConcreteModel:
     """The strategic bidding model with the profit written through the firm's own stationarity:
     lambda_n p_g = offer_g p_g - nu_g capacity_g (nu_g = dual(capacity_g)), products offer x dispatch."""
-    m = SB.build(data)
+    m = SB.build(data, linearised=False)
     nu = bl.dual(m.market.capacity)
     m.obj.deactivate()
     m.pereira = pyo.Objective(
@@ -339,12 +306,12 @@ def test_levels_give_the_best_level_combination(method, solver):
     res = bl.solve(m, method=method, products="levels", price_levels=ComponentMap((m.offer[g], LEVELS[g]) for g in m.FIRM))
     assert snapshot(m) == before
     assert res.status == "optimal" and res.certified and res.solver == solver
-    brute = {combo: lp_profit(data, dict(zip(LEVELS, combo))) for combo in itertools.product(*LEVELS.values())}
+    brute = {combo: profit(data, dict(zip(LEVELS, combo))) for combo in itertools.product(*LEVELS.values())}
     best = max(brute, key=brute.get)
     assert res.leader_objective == pytest.approx(brute[best], rel=1e-7)
     chosen = (res.leader["offer[F1]"], res.leader["offer[F2]"])
     assert min(abs(chosen[0] - v) for v in LEVELS["F1"]) < 1e-6 and min(abs(chosen[1] - v) for v in LEVELS["F2"]) < 1e-6
-    assert lp_profit(data, dict(zip(LEVELS, chosen))) == pytest.approx(brute[best], rel=1e-7)  # a best combination
+    assert profit(data, dict(zip(LEVELS, chosen))) == pytest.approx(brute[best], rel=1e-7)  # a best combination
     assert len({round(v, 6) for v in brute.values()}) > 3  # the levels matter: profits differ across combinations
     assert SB.firm_profit(m, res) == pytest.approx(res.leader_objective, rel=1e-7)  # lambda p = offer p - nu cap
 
