@@ -41,7 +41,7 @@ def dc_opf(data: dict[str, pd.DataFrame], offers: dict[str, float]) -> tuple[dic
     revenue = np.zeros(n)
     firm = set(data["firm"].generator)
     revenue[:ng] = [-(lmp[g.bus] - g.cost) if g.generator in firm else 0.0 for g in gens.itertuples()]
-    tie = linprog(revenue, A_ub=[cost], b_ub=[first.fun + 1e-9 * max(1.0, abs(first.fun))],
+    tie = linprog(revenue, A_ub=[cost], b_ub=[first.fun],
                   A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     x = tie.x if tie.status == 0 else first.x
     return dict(zip(gens.generator, x[:ng])), lmp, dict(zip(lines.line, x[ng:ng + nl]))
