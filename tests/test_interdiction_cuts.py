@@ -101,3 +101,13 @@ def test_transcribed_instances_extend_the_shared_10_item_files(small, large):
     assert np.array_equal(-follower.c, inst.profit[:10])
     capacity_row = follower.A_y.tocsr()[np.flatnonzero(np.diff(follower.A_x.tocsr().indptr) == 0)].toarray()
     assert capacity_row.shape[0] == 1 and np.array_equal(capacity_row[0], inst.weight[:10])
+
+
+def test_an_unknown_option_or_another_solver_is_refused_by_name():
+    """Like every decomposition (methods/base.py decomposition_options): interdiction_cuts solves
+    with HiGHS only, so solver='scip' is refused rather than silently ignored."""
+    m = binary_knapsack_model(knapsack_instance(5, 0))
+    with pytest.raises(bl.MethodRefusedError, match="has no option depth; its options are max_iterations, time_limit, mip_gap"):
+        bl.solve(m, method="interdiction_cuts", depth=3)
+    with pytest.raises(bl.MethodRefusedError, match="solves every MILP with HiGHS; leave solver unset .got 'scip'"):
+        bl.solve(m, method="interdiction_cuts", solver="scip")

@@ -38,6 +38,7 @@ __all__ = [
     "names_of_kind",
     "refusal_of",
     "refusal_message",
+    "decomposition_options",
 ]
 
 #: kinds of method: proves global optimality / returns a stationary point / one problem form only
@@ -157,6 +158,23 @@ def refusal_of(check: Callable[[BilevelStructure], None], structure: BilevelStru
     except BilevelError as refusal:
         return refusal
     return None
+
+
+def decomposition_options(request: SolveRequest, method: str, defaults: dict, solver: str, solves: str) -> dict:
+    """A decomposition's options: ``request.options`` over ``defaults``. Refuses, naming them, an
+    option the method does not have and a solver other than its own ``solver`` (``solves``: what
+    it solves with which solver, for the message)."""
+    unknown = sorted(set(request.options) - set(defaults))
+    if unknown:
+        raise MethodRefusedError(
+            f"method '{method}' has no option {', '.join(unknown)}; its options are "
+            f"{', '.join([*defaults, 'time_limit', 'mip_gap'])}."
+        )
+    if request.solver not in (None, solver):
+        raise MethodRefusedError(
+            f"method '{method}' solves {solves}; leave solver unset (got '{request.solver}')."
+        )
+    return {**defaults, **request.options}
 
 
 def refusal_message(form: FollowerForm, method: str) -> str:

@@ -54,6 +54,7 @@ from pybilevel.methods.base import (
     Method,
     MethodOutcome,
     SolveRequest,
+    decomposition_options,
     refusal_of,
     register,
 )
@@ -608,21 +609,10 @@ class DiscretizationMethod(Method):
 
     def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
         """Run the discretization and load its best point into the model's variables."""
-        options = dict(DEFAULTS)
-        unknown = sorted(set(request.options) - set(DEFAULTS))
-        if unknown:
-            raise MethodRefusedError(
-                f"method '{NAME}' has no option {', '.join(unknown)}; its options are {', '.join(DEFAULTS)} "
-                "(and time_limit, mip_gap)."
-            )
-        options.update(request.options)
+        options = decomposition_options(request, NAME, DEFAULTS, "scip", "every subproblem globally with SCIP")
         for key in ("abs_gap", "rel_gap", "eps_follower"):
             if not float(options[key]) >= 0:
                 raise MethodRefusedError(f"method '{NAME}': option {key} must be >= 0 (got {options[key]!r}).")
-        if request.solver not in (None, "scip"):
-            raise MethodRefusedError(
-                f"method '{NAME}' solves every subproblem globally with SCIP; leave solver unset (got '{request.solver}')."
-            )
         return Discretization(structure, options, budget, request.mip_gap).solve()
 
     def describe(self, structure: BilevelStructure, options: dict) -> str:

@@ -45,6 +45,7 @@ from pybilevel.methods.base import (
     Method,
     MethodOutcome,
     SolveRequest,
+    decomposition_options,
     refusal_of,
     register,
 )
@@ -165,16 +166,13 @@ class InterdictionCutsMethod(Method):
         return refusal_of(monotone_interdiction, structure)
 
     def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
-        options = dict(request.options)
-        max_iterations = options.pop("max_iterations", None)
-        if options:
-            raise MethodRefusedError(f"method '{NAME}' has no option {', '.join(sorted(options))}; it has max_iterations.")
+        options = decomposition_options(request, NAME, {"max_iterations": None}, "highs", "every MILP with HiGHS")
         game = monotone_interdiction(structure)
         timings: dict[str, float] = {}
         sign = 1 if structure.leader_objective.sense == 1 else -1
         progress = Progress(NAME, lambda v: sign * (v + game.leader_constant))
         with timed(timings, "solve"):
-            run = _CutLoop(game, max(request.mip_gap, 1e-9)).run(budget, max_iterations, progress)
+            run = _CutLoop(game, max(request.mip_gap, 1e-9)).run(budget, options["max_iterations"], progress)
         outcome = MethodOutcome(
             status=run.status,
             message=run.message,

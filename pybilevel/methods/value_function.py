@@ -43,6 +43,7 @@ from pybilevel.methods.base import (
     Method,
     MethodOutcome,
     SolveRequest,
+    decomposition_options,
     refusal_message,
     refusal_of,
     register,
@@ -134,7 +135,8 @@ class ValueFunctionDecomposition:
         self.hpr = hpr = HighPointRelaxation(structure)
         n = len(hpr.columns)
         self.sense = 1 if structure.leader_objective.is_minimizing() else -1
-        self.cost = self.sense * _linear_cost(structure, hpr)
+        cost, self.constant = _linear_cost(structure, hpr)
+        self.cost = self.sense * cost
         self.mip_gap = max(mip_gap, 1e-9)
         self.y_cols = np.array([hpr.column_of(v) for v in form.variables], dtype=int)
         x_cols = np.array([hpr.column_of(v) for v in form.leader_variables], dtype=int)
@@ -384,13 +386,13 @@ class ValueFunctionDecomposition:
         return ValueFunctionRun(status, message, best, objective, bound, iterations, self.response_cuts, self.linking_cuts)
 
 
-def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> np.ndarray:
-    """The leader objective's coefficients over the high-point relaxation's columns."""
+def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> tuple[np.ndarray, float]:
+    """The leader objective's coefficients over the high-point relaxation's columns, and its constant."""
     repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
     cost = np.zeros(len(hpr.columns))
     for var, coef in zip(repn.linear_vars, repn.linear_coefs):
         cost[hpr.column_of(var)] += coef
-    return cost
+    return cost, float(repn.constant)
 
 
 def _interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -413,24 +415,12 @@ class ValueFunctionMethod(Method):
 
     def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
         """Run the decomposition and load its best point into the model's variables."""
-        options = dict(request.options)
-        max_iterations = options.pop("max_iterations", None)
-        if options:
-            raise MethodRefusedError(
-                f"method '{NAME}' has no option {', '.join(sorted(options))}; its options are time_limit, "
-                "mip_gap and max_iterations."
-            )
-        if request.solver not in (None, "highs"):
-            raise MethodRefusedError(
-                f"method '{NAME}' solves every MILP with HiGHS; leave solver unset (got '{request.solver}')."
-            )
+        options = decomposition_options(request, NAME, {"max_iterations": None}, "highs", "every MILP with HiGHS")
         timings: dict[str, float] = {}
-        constant = float(generate_standard_repn(structure.leader_objective.expr, quadratic=False,
-                                                compute_values=True).constant)
         with timed(timings, "solve"):
             decomposition = ValueFunctionDecomposition(structure, request.mip_gap)
-            progress = Progress(NAME, lambda v: decomposition.sense * v + constant)
-            run = decomposition.run(budget.remaining(), max_iterations, progress)
+            progress = Progress(NAME, lambda v: decomposition.sense * v + decomposition.constant)
+            run = decomposition.run(budget.remaining(), options["max_iterations"], progress)
         outcome = MethodOutcome(
             status=run.status,
             message=run.message,
@@ -443,7 +433,7 @@ class ValueFunctionMethod(Method):
             explains_infeasibility=True,  # the search says which part is infeasible, with integrality
         )
         if run.bound is not None:
-            outcome.bound = run.bound + constant
+            outcome.bound = run.bound + decomposition.constant
         if run.point is not None:
             for var, val in zip(decomposition.hpr.variables, run.point):
                 var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
