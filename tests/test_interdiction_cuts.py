@@ -6,8 +6,6 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-
-import pybilevel as bl
 from interdiction_instances import (
     Knapsack,
     binary_knapsack_brute_force,
@@ -16,6 +14,8 @@ from interdiction_instances import (
     knapsack_instance,
     knapsack_model,
 )
+
+import pybilevel as bl
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bilevel_instances"
 
