@@ -18,13 +18,15 @@ from pybilevel.methods.transformation import (
 from pybilevel.model.bounds import (
     BigMValue,
     HighPointRelaxation,
+    always_active,
     fix_never_active,
-    multiplier_bounds,
     slack_bounds,
     slack_ranges,
 )
 from pybilevel.model.convexity import FollowerClass
+from pybilevel.model.kkt_start import follower_kkt_point, leader_candidates
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.model.multiplier_bounds import multiplier_bounds
 from pybilevel.solvers.features import Feature
 
 __all__ = ["METHOD", "BigMTransformation"]
@@ -38,7 +40,8 @@ class BigMTransformation(ProductRoutes, BilevelTransformation):
     """Adds, per follower: multipliers, stationarity, a binary ``indicator[key]`` (1: multiplier may be positive, slack is 0) per complementarity
     pair and ``multiplier_bigm[key]: multiplier <= M * indicator`` and
     ``slack_bigm[key]: slack <= M * (1 - indicator)``. A pair whose slack is positive over the
-    whole variable box (its constraint is never active) gets no binary: its multiplier is fixed at 0.
+    whole variable box (its constraint is never active) gets no binary: its multiplier is fixed at 0;
+    nor does a pair whose slack is 0 over the whole box (always active: a fixed variable's bounds).
 
     Every M is recorded with its source (see :mod:`pybilevel.model.bounds`); query them with
     ``find_reformulation(m).bigm`` after ``apply_to``.
@@ -52,11 +55,13 @@ class BigMTransformation(ProductRoutes, BilevelTransformation):
         hpr = HighPointRelaxation(reformulation.structure)
         ranges = slack_ranges(dual, hpr)
         slack_m = slack_bounds(dual, hpr, ranges)
+        kept = fix_never_active(dual, ranges)  # a never-active constraint needs no binary
+        free = set(always_active(ranges))  # neither does an always-active one
+        kept = [k for k in kept if k not in free]
         mult_m = multiplier_bounds(
-            dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples
+            dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples, needed=kept
         )
         name = dual.form.follower.name
-        kept = fix_never_active(dual, ranges)  # a never-active constraint needs no binary
         pairs = {dual.pairs[k].key: dual.pairs[k] for k in kept}
         keys = list(pairs)
         records = {
@@ -79,6 +84,11 @@ class BigMTransformation(ProductRoutes, BilevelTransformation):
         ))
         for slack_record, mult_record in records.values():
             reformulation.bigm.extend((slack_record, mult_record))
+        for number, x in enumerate(leader_candidates(dual.form.leader_variables)):
+            start = follower_kkt_point(dual, x)
+            if start is not None:
+                start.update((block.indicator[key], float(start[pairs[key].multiplier] > 0.0)) for key in keys)
+                reformulation.start(number).update(start.items())
         reformulation.features.add(Feature.INTEGER)
 
 

@@ -31,7 +31,6 @@ from pybilevel.methods.base import SPECIAL, register
 from pybilevel.methods.dual_objective import dual_objective, dual_product_count
 from pybilevel.methods.mccormick import (
     add_products,
-    bound_multipliers,
     multiplier_products,
 )
 from pybilevel.methods.min_max import opposite_objectives
@@ -47,6 +46,7 @@ from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.model.multiplier_bounds import bound_multipliers
 from pybilevel.model.structure import BilevelStructure
 from pybilevel.model.structure import _classify_leader as classify_leader
 from pybilevel.solvers.features import Feature

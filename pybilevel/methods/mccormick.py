@@ -6,7 +6,7 @@ For ``x`` binary and ``lower <= v <= upper``, the McCormick envelope of ``w = x 
 
 is exact (``x = 0`` forces ``w = 0``; ``x = 1`` forces ``w = v``): it is big-M with the bounds of
 ``v`` as M. ``v`` is a follower multiplier (bounded like a big-M multiplier, see
-:func:`bound_multipliers`) or a follower variable (bounded by its own bounds, else by an LP over
+:func:`~pybilevel.model.multiplier_bounds.bound_multipliers`) or a follower variable (bounded by its own bounds, else by an LP over
 the high-point relaxation, see :func:`follower_variable_ranges`). Every bound is recorded as a
 :class:`~pybilevel.model.bounds.BigMValue`: kind ``"multiplier"`` or ``"variable"`` (key
 ``"<follower variable>:lower|upper"``, always proven).
@@ -20,14 +20,13 @@ from pyomo.core.base.block import BlockData
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.var import Var, VarData
 
-from pybilevel.model.bounds import BigMValue, HighPointRelaxation, multiplier_bounds
+from pybilevel.model.bounds import BigMValue, HighPointRelaxation
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual
 
 __all__ = [
     "Product",
     "add_products",
-    "bound_multipliers",
     "coupling_products",
     "multiplier_products",
     "follower_variable_ranges",
@@ -69,43 +68,6 @@ def add_products(block: BlockData, products: list[Product]) -> Products:
         keys, rule=lambda b, *k: b.product[k] <= by_key[k].other - by_key[k].lower * (1 - by_key[k].binary)
     )
     return {(id(p.other), id(p.binary)): block.product[p.key] for p in products}
-
-
-def bound_multipliers(
-    dual: FollowerDual,
-    hpr: HighPointRelaxation,
-    config,
-    records: list[BigMValue],
-    only: set[int] | None = None,
-) -> dict[int, tuple[float, float]]:
-    """Give multipliers finite bounds, record them, and return id(multiplier) -> (lower, upper).
-
-    Complementarity multipliers get an upper bound from :func:`~pybilevel.model.bounds.multiplier_bounds`
-    (argument, ``BigM`` Suffix, or the stated heuristic). Free multipliers of equality rows get
-    the largest of those bounds both ways, recorded with that provenance. ``only``: the id()s of
-    the multipliers to bound (default: all).
-    """
-    bounds = multiplier_bounds(dual, hpr, config.dual_bound, config.heuristic_factor, config.heuristic_samples)
-    name = dual.form.follower.name
-    wanted = (lambda var: True) if only is None else (lambda var: id(var) in only)
-    ranges = {}
-    for pair, (value, source) in zip(dual.pairs, bounds):
-        if wanted(pair.multiplier):
-            pair.multiplier.setub(value)
-            ranges[id(pair.multiplier)] = (0.0, value)
-            records.append(BigMValue(name, pair.key, "multiplier", value, source))
-    if not bounds:
-        return ranges
-    value, source = max(bounds, key=lambda b: b[0])
-    for key, var in dual.block.dual_equal.items():
-        if wanted(var):
-            var.setlb(-value)
-            var.setub(value)
-            ranges[id(var)] = (-value, value)
-            records.append(
-                BigMValue(name, f"{key}:equal", "multiplier", value, f"largest multiplier bound of the follower ({source})")
-            )
-    return ranges
 
 
 def multiplier_products(dual: FollowerDual, ranges: dict[int, tuple[float, float]]) -> list[Product]:

@@ -25,10 +25,10 @@ from pybilevel.errors import MethodRefusedError
 from pybilevel.methods.mccormick import (
     Product,
     add_products,
-    bound_multipliers,
     follower_variable_ranges,
 )
 from pybilevel.model.bounds import HighPointRelaxation
+from pybilevel.model.multiplier_bounds import bound_multipliers
 
 __all__ = ["expand_price_levels"]
 

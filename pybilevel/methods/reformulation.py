@@ -114,9 +114,12 @@ class ReformulationMethod(Method):
         """Solve the single-level model; return the solver's outcome and an MPCC report (local solvers).
         An embedded solver, or any Pyomo solver (:mod:`pybilevel.solvers.external`). A run of several
         solves (regularized's rounds) records each in ``progress``: ``res.history``."""
-        solve = solve_external if is_external(solver) else solve_model
-        solved = solve(reformulation.model, solver, budget.remaining(), request.mip_gap,
-                       solver_options=request.solver_options, tee=request.tee)
+        if is_external(solver):
+            solved = solve_external(reformulation.model, solver, budget.remaining(), request.mip_gap,
+                                    solver_options=request.solver_options, tee=request.tee)
+        else:
+            solved = solve_model(reformulation.model, solver, budget.remaining(), request.mip_gap,
+                                 solver_options=request.solver_options, tee=request.tee, starts=reformulation.starts)
         if solved.has_solution:
             reformulation.complete_solution()
         mpcc = asdict(complementarity_report(reformulation)) if solved.local and solved.has_solution else {}

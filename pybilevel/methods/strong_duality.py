@@ -12,7 +12,6 @@ from pybilevel.methods.dual_objective import dual_objective, dual_product_count
 from pybilevel.methods.mccormick import (
     Products,
     add_products,
-    bound_multipliers,
     coupling_products,
     multiplier_products,
 )
@@ -27,6 +26,7 @@ from pybilevel.model.bounds import HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import FollowerDual
+from pybilevel.model.multiplier_bounds import bound_multipliers
 from pybilevel.solvers.features import Feature
 
 __all__ = ["METHOD", "StrongDualityTransformation"]

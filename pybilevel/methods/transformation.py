@@ -6,6 +6,7 @@ import numbers
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
+from pyomo.common.collections import ComponentMap
 from pyomo.common.config import ConfigDict, ConfigValue
 from pyomo.common.modeling import unique_component_name
 from pyomo.core.base.block import Block, BlockData
@@ -55,6 +56,9 @@ class Reformulation:
     #: steps that set values the single-level model leaves open (e.g. the follower's response
     #: when only its dual is modelled); run by :meth:`complete_solution` once a solution is loaded
     completions: list[Callable[[], None]] = field(default_factory=list)
+    #: candidate starts for a MILP solver: values of some variables of the single-level model at
+    #: a feasible point each (HiGHS completes them and starts from the best: :mod:`pybilevel.model.kkt_start`)
+    starts: list[ComponentMap] = field(default_factory=list)
 
     @property
     def model(self) -> BlockData:
@@ -69,6 +73,12 @@ class Reformulation:
         from pybilevel.solvers.model_size import model_size  # noqa: PLC0415
 
         return model_size(self.model)
+
+    def start(self, number: int) -> ComponentMap:
+        """Candidate start ``number`` (made empty on first use; followers add their parts)."""
+        while len(self.starts) <= number:
+            self.starts.append(ComponentMap())
+        return self.starts[number]
 
     def complete_solution(self) -> None:
         """After a solution of the single-level model is loaded: fill in what it does not determine."""

@@ -1,45 +1,39 @@
-"""Where big-M values come from: user input, bound inference, or a stated heuristic.
+"""Where big-M values come from, and the relaxations and re-solves that bound them.
 
 * Slack bounds (how far a follower constraint or bound can be from active) are *inferred*:
   interval arithmetic on variable bounds first, then an LP over the high-point relaxation
   (every leader and follower constraint, no follower optimality), which every bilevel-feasible
   point satisfies, so the bound is valid.
-* Multiplier bounds cannot be inferred in general (Kleinert, Labbé, Plein, Schmidt 2020,
-  "There's no free lunch: on the hardness of choosing a correct big-M in bilevel
-  optimization"). They come from the user (``dual_bound`` argument or a ``BigM`` Suffix on the
-  follower keyed by constraint or variable) or from a stated heuristic: a safety factor times
-  the largest follower multiplier seen when the follower is solved at sampled leader decisions.
+* Multiplier bounds: :mod:`pybilevel.model.multiplier_bounds` (the user's, proven by LP where
+  the leader is only in the follower's cost, or a stated heuristic).
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from pyomo.common.collections import ComponentSet
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
-from pyomo.core.base.suffix import Suffix
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.deadline import check_time
 from pybilevel.errors import BigMError
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.kkt_system import ComplementarityPair, FollowerDual
-from pybilevel.model.redundancy import pin_redundant
 from pybilevel.solvers.highs import ArrayLP, ArraySolution
 
 if TYPE_CHECKING:
     from pybilevel.model.structure import BilevelStructure
 
 __all__ = [
-    "BigMValue", "FollowerAtLeader", "HighPointRelaxation", "SlackRanges", "fix_never_active", "multiplier_bounds",
+    "DUAL_LP", "BigMValue", "FollowerAtLeader", "HighPointRelaxation", "SlackRanges", "always_active", "fix_never_active",
     "slack_bounds", "slack_ranges",
 ]
 
+#: the source of a multiplier bound proven over the follower's dual polyhedron (model/dual_bounds.py)
+DUAL_LP = "dual lp"
 #: a slack whose lowest value over the variable box exceeds this is never 0
 NEVER_ACTIVE_MARGIN = 1e-9
 
@@ -52,13 +46,13 @@ class BigMValue:
     key: str  # complementarity pair key, "<constraint or variable>:<side>"
     kind: str  # "slack" or "multiplier"
     value: float
-    source: str  # "argument", "suffix", "bounds", "lp", or "heuristic: ..."
+    source: str  # "argument", "suffix", "bounds", "lp", "dual lp" (DUAL_LP) or "heuristic: ..."
     reached: bool = False
 
     @property
     def proven(self) -> bool:
         """Whether the value is a proven bound (inferred), so reaching it cuts nothing off."""
-        return self.source in ("bounds", "lp")
+        return self.source in ("bounds", "lp", DUAL_LP)
 
 
 class HighPointRelaxation:
@@ -281,114 +275,10 @@ def _slack_rows(dual: FollowerDual, hpr: HighPointRelaxation) -> tuple[sp.csr_ma
     return matrix.tocsr(), shifts
 
 
-def multiplier_bounds(
-    dual: FollowerDual,
-    hpr: HighPointRelaxation,
-    argument: float | dict | None,
-    heuristic_factor: float,
-    samples: int,
-    seed: int = 0,
-) -> list[tuple[float, str]]:
-    """An upper bound and its source for the multiplier of every complementarity pair."""
-    form = dual.form
-    if isinstance(argument, dict):
-        _check_argument_keys(argument, hpr.followers)
-    suffix = _bigm_suffix(form)
-    values: list[tuple[float, str] | None] = []
-    for pair in dual.pairs:
-        values.append(_user_value(pair, argument, suffix))
-    if any(v is None for v in values) and hpr.is_infeasible():
-        return [v if v is not None else (0.0, "lp") for v in values]  # any bound is valid: nothing to cut off
-    if any(v is None for v in values):
-        heuristic = _sampled_multiplier_bound(form, hpr, heuristic_factor, samples, seed)
-        values = [v if v is not None else heuristic for v in values]
-    return values
-
-
-def _user_value(pair: ComplementarityPair, argument, suffix: Suffix | None) -> tuple[float, str] | None:
-    if isinstance(argument, (int, float)):
-        return float(argument), "argument"
-    if isinstance(argument, dict):
-        for key in (pair.source, pair.source.name, pair.key):
-            try:
-                if key in argument:
-                    return float(argument[key]), "argument"
-            except TypeError:
-                continue
-    if suffix is not None and pair.source in suffix:
-        value = suffix[pair.source]
-        if isinstance(value, bool) or not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
-            raise BigMError(
-                f"BigM Suffix {suffix.name} gives {pair.source.name} the bound {value!r}; a multiplier "
-                "bound must be a finite number > 0 (the largest value the multiplier may take)."
-            )
-        return float(value), "suffix"
-    return None
-
-
-def _check_argument_keys(argument: dict, followers: list[FollowerForm]) -> None:
-    """BigMError naming a ``dual_bound`` key that is no follower constraint or variable (or its name)."""
-    known = ComponentSet(c for form in followers for c in (*form.constraints, *form.variables))
-    names = {c.name for c in known}
-    for key in argument:
-        if (key in names or key.rsplit(":", 1)[0] in names) if isinstance(key, str) else key in known:
-            continue
-        raise BigMError(
-            f"dual_bound has the key {getattr(key, 'name', key)!s}, which is no constraint or variable of "
-            f"follower {', '.join(f.follower.name for f in followers)}: key it by a follower "
-            "constraint or variable (or its name, e.g. 'f.c[1]') and check the spelling."
-        )
-
-
-def _bigm_suffix(form: FollowerForm) -> Suffix | None:
-    suffix = form.follower.component("BigM")
-    return suffix if isinstance(suffix, Suffix) else None
-
-
-def _sampled_multiplier_bound(
-    form: FollowerForm, hpr: HighPointRelaxation, factor: float, samples: int, seed: int
-) -> tuple[float, str]:
-    """factor x the largest |multiplier| of the follower solved at sampled leader decisions.
-
-    The leader decisions are the leader parts of random vertices of the high-point relaxation
-    (where the follower is feasible) and of the leader's bounding box.
-    """
-    x_cols = [hpr.column_of(v) for v in form.leader_variables]
-    points = [point[x_cols] for point in hpr.sample_points(samples, seed)]
-    points += _leader_box_samples(form, samples, seed)
-    follower = FollowerAtLeader(form)
-    largest, solved = 0.0, 0
-    for x in points:
-        solution = follower.solve(x)
-        if solution.status != "optimal":
-            continue
-        solved += 1
-        row_dual = pin_redundant(solution.row_dual, form.redundancy)  # the KKT system's representative
-        largest = max(largest, float(np.abs(row_dual).max(initial=0.0)), float(np.abs(solution.col_dual).max(initial=0.0)))
-    if solved == 0:
-        raise BigMError(
-            f"follower {form.follower.name} has no optimal solution at any of {len(points)} sampled "
-            "leader decisions, so no heuristic multiplier bound exists: pass dual_bound=... "
-            "or use method='sos1' or 'kkt', which need no big-M."
-        )
-    value = factor * max(1.0, largest)
-    return value, (
-        f"heuristic: {factor:g} x largest follower multiplier ({largest:.4g}) "
-        f"over {solved} sampled leader decisions"
-    )
-
-
-def _leader_box_samples(form: FollowerForm, samples: int, seed: int) -> list[np.ndarray]:
-    """Leader decisions at the box centre, its corners and random points (finite bounds only)."""
-    lower = np.array([_finite_or(v.lb, np.nan) for v in form.leader_variables])
-    upper = np.array([_finite_or(v.ub, np.nan) for v in form.leader_variables])
-    current = np.array([v.value if v.value is not None else 0.0 for v in form.leader_variables])
-    low = np.where(np.isnan(lower), np.where(np.isnan(upper), current, np.minimum(upper, current)), lower)
-    high = np.where(np.isnan(upper), np.maximum(low, current), upper)
-    rng = np.random.default_rng(seed)
-    points = [0.5 * (low + high), low, high]
-    points.extend(low + rng.random(len(low)) * (high - low) for _ in range(samples))
-    return points
+def always_active(ranges: SlackRanges) -> list[int]:
+    """Pairs whose slack is 0 everywhere in the variable box (e.g. both bounds of a variable with
+    equal bounds): complementarity says nothing there, so they need neither binary nor big-M."""
+    return np.flatnonzero(ranges.highest <= 0.0).tolist()
 
 
 def _finite_or(value, default: float) -> float:

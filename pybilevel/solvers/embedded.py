@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,7 @@ def solve_model(
     tight: bool = False,
     solver_options: dict | None = None,
     tee: bool = False,
+    starts: list[Mapping] | None = None,
 ) -> SolveOutcome:
     """Solve ``model`` with an embedded solver and load its solution into the variables.
 
@@ -87,7 +89,9 @@ def solve_model(
     ``presolve=False`` turns HiGHS's presolve off (SCIP and Ipopt ignore it). ``tight`` asks
     HiGHS for primal and dual feasibility to :data:`TIGHT_TOL` (a polishing solve).
     ``solver_options`` (the user's) go to the solver last, over pybilevel's own;
-    ``tee`` shows the solver's log (HiGHS and Ipopt; SCIP's stays off, see below).
+    ``tee`` shows the solver's log (HiGHS and Ipopt; SCIP's stays off, see below). ``starts``
+    (each variable -> value, possibly partial) are candidate MILP starts for HiGHS
+    (:func:`pybilevel.solvers.highs.solve_linear`).
     """
     if solver not in SOLVERS:
         raise SolverUnavailableError(f"unknown solver '{solver}'; choose one of {sorted(SOLVERS)}.")
@@ -130,17 +134,17 @@ def solve_model(
     if tee and solver == "highs":
         options["solver_options"]["output_flag"] = True
     options["solver_options"].update(solver_options or {})
-    start = time.perf_counter()
+    began = time.perf_counter()
     if solver == "highs":
-        linear = _solve_linear_with_highs(model, options, start)
+        linear = _solve_linear_with_highs(model, options, began, starts)
         if linear is not None:
             return linear
     try:
         with _linear_time_scip_sums():
             results = opt.solve(model, **options)
     except Exception as exc:  # noqa: BLE001  (the solver's own failure, reported as a status)
-        return SolveOutcome(solver, "error", f"{type(exc).__name__}: {exc}", None, None, False, time.perf_counter() - start)
-    seconds = time.perf_counter() - start
+        return SolveOutcome(solver, "error", f"{type(exc).__name__}: {exc}", None, None, False, time.perf_counter() - began)
+    seconds = time.perf_counter() - began
     has_solution = results.incumbent_objective is not None
     if has_solution:
         results.solution_loader.load_vars()
@@ -156,15 +160,15 @@ def solve_model(
     )
 
 
-def _solve_linear_with_highs(model: BlockData, options: dict, start: float) -> SolveOutcome | None:
+def _solve_linear_with_highs(model: BlockData, options: dict, began: float, starts: list[Mapping] | None) -> SolveOutcome | None:
     """HiGHS on the model compiled to arrays (:mod:`pybilevel.solvers.highs`); None if it is not linear."""
     highs_options = dict(options["solver_options"])
     if "time_limit" in options:
         highs_options["time_limit"] = float(options["time_limit"])
     try:
-        run = solve_linear(model, highs_options)
+        run = solve_linear(model, highs_options, starts)
     except Exception as exc:  # noqa: BLE001  (the solver's own failure, reported as a status)
-        return SolveOutcome("highs", "error", f"{type(exc).__name__}: {exc}", None, None, False, time.perf_counter() - start)
+        return SolveOutcome("highs", "error", f"{type(exc).__name__}: {exc}", None, None, False, time.perf_counter() - began)
     if run is None:
         return None
     return SolveOutcome(
@@ -174,7 +178,7 @@ def _solve_linear_with_highs(model: BlockData, options: dict, start: float) -> S
         objective=run.objective,
         bound=run.bound,
         has_solution=run.has_solution,
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - began,
         solver_seconds=run.run_seconds,
     )
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -181,13 +183,20 @@ class ArrayLP:
         )
         self.n_rows += csr.shape[0]
 
-    def solve(self, cost: np.ndarray, maximize: bool = False, time_limit: float | None = None) -> ArraySolution:
+    def solve(
+        self, cost: np.ndarray, maximize: bool = False, time_limit: float | None = None,
+        start: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> ArraySolution:
+        """Solve with objective ``cost``; ``start`` (column indices, values; a MILP's, possibly
+        partial) is offered to HiGHS, which uses it if it can complete it to a feasible point."""
         idx = np.arange(self.n_cols, dtype=np.int32)
         self.highs.changeColsCost(self.n_cols, idx, np.asarray(cost, dtype=float))
         self.highs.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
         )
         self.highs.setOptionValue("time_limit", np.inf if time_limit is None else max(float(time_limit), 0.0))
+        if start is not None and len(start[0]):
+            self.highs.setSolution(len(start[0]), np.asarray(start[0], dtype=np.int32), np.asarray(start[1], dtype=float))
         self.highs.run()
         status = _STATUS.get(self.highs.getModelStatus(), "error")
         solution = self.highs.getSolution()
@@ -232,10 +241,11 @@ class HighsRun:
     run_seconds: float  # HiGHS's own run time
 
 
-def solve_linear(block: BlockData, options: dict[str, float]) -> HighsRun | None:
+def solve_linear(block: BlockData, options: dict[str, float], starts: list[Mapping] | None = None) -> HighsRun | None:
     """Solve ``block`` (linear objective and constraints) with HiGHS and load the values found.
 
-    ``options`` are HiGHS options (``time_limit``, ``mip_rel_gap``, ...). Returns ``None``,
+    ``options`` are HiGHS options (``time_limit``, ``mip_rel_gap``, ...); ``starts`` are candidate
+    MILP starts, each variable -> value (:func:`_best_start`). Returns ``None``,
     without touching the model, when the block is not linear or has more than one objective.
     """
     try:
@@ -261,7 +271,11 @@ def solve_linear(block: BlockData, options: dict[str, float]) -> HighsRun | None
     time_limit = options.pop("time_limit", None)  # ArrayLP.solve sets it on every run
     for key, value in options.items():
         lp.highs.setOptionValue(key, value)
-    solution = lp.solve(cost, maximize=sense_max, time_limit=time_limit)
+    began = time.perf_counter()
+    start = _best_start(lp, columns, integer, starts, cost, sense_max, time_limit) if starts and lp.is_mip else None
+    if time_limit is not None:
+        time_limit = max(float(time_limit) - (time.perf_counter() - began), 0.0)
+    solution = lp.solve(cost, maximize=sense_max, time_limit=time_limit, start=start)
     highs = lp.highs
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -283,6 +297,37 @@ def solve_linear(block: BlockData, options: dict[str, float]) -> HighsRun | None
         has_solution=has_solution,
         run_seconds=highs.getRunTime(),
     )
+
+
+def _best_start(
+    lp: ArrayLP, columns: list, integer: np.ndarray, starts: list[Mapping], cost: np.ndarray, maximize: bool,
+    time_limit: float | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The best of the candidate starts, as (columns, values) for :meth:`ArrayLP.solve`.
+
+    A candidate that gives every integer column a value is completed by one LP: those columns
+    fixed at their (rounded) values, the continuous ones optimised; the best feasible completion
+    wins. Where no candidate fixes every integer column, the first is passed as it is (HiGHS
+    completes a partial start itself). None if no candidate is feasible."""
+    ints = np.flatnonzero(integer)
+    complete = [s for s in starts if all(columns[j] in s for j in ints)]
+    if not complete:
+        given = [(j, starts[0][var]) for j, var in enumerate(columns) if var in starts[0]]
+        return (np.array([j for j, _ in given]), np.array([v for _, v in given])) if given else None
+    lower, upper = lp.highs.getLp().col_lower_, lp.highs.getLp().col_upper_
+    saved = np.array(lower)[ints], np.array(upper)[ints]
+    best, best_value, share = None, np.inf, None if time_limit is None else time_limit / (4 * len(complete))
+    try:
+        for start in complete:
+            values = np.array([round(start[columns[j]]) for j in ints], dtype=float)
+            lp.set_col_bounds(ints, values, values)
+            solution = lp.solve(cost, maximize=maximize, time_limit=share)
+            value = -solution.objective if maximize else solution.objective
+            if solution.status == "optimal" and value < best_value:
+                best, best_value = solution.x, value
+    finally:
+        lp.set_col_bounds(ints, *saved)
+    return None if best is None else (np.arange(len(columns)), best)
 
 
 def _row_bounds(compiled) -> tuple[np.ndarray, np.ndarray]:
