@@ -85,7 +85,7 @@ class HighPointRelaxation:
     @cached_property
     def _lp(self) -> ArrayLP:
         """The relaxation in HiGHS, built on first use (interval arithmetic needs only the box)."""
-        return ArrayLP(self.A, self.row_lower, self.row_upper, self.lower, self.upper)
+        return ArrayLP(self.A, self.row_lower, self.row_upper, self.lower, self.upper).for_objective_runs()
 
     def column_of(self, var) -> int:
         return self.columns[id(var)]

@@ -100,7 +100,7 @@ def dual_polyhedron_bounds(dual: FollowerDual, floor: float, keys: list[int]) ->
     lp = ArrayLP(
         sp.vstack([stationarity, objective_row]),
         np.concatenate([-form.c, [floor]]), np.concatenate([-form.c, [np.inf]]), lower, upper,
-    )
+    ).for_objective_runs()
     bounds: dict[int, float] = {}
     for done, k in enumerate(keys):
         check_time(f"bounding follower {form.follower.name}'s multipliers over its dual polyhedron "
