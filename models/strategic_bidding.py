@@ -23,7 +23,10 @@ gives sum_{firm} o p, so that
              + sum_l limit_l (dual(flow_max_l) - dual(flow_min_l)) - sum_g cost_g p_g
 
 (nu_g = dual(capacity_g) <= 0): exact at every KKT point of the follower, and linear, so
-``method="bigm"`` (``METHOD``) makes the whole problem one MILP for HiGHS (big-M values as reported).
+``method="bigm"`` (``METHOD``) makes the whole problem one MILP for HiGHS. Its big-M values are
+proven (the offers are only in the market's cost: ``docs/guide.md``, "dual lp"), and the MILP
+starts from the market cleared at the offers' lower ends, upper ends and middles, whichever
+profit is best.
 
 The follower keeps the angle formulation (one sparse row per bus and per line) rather than PTDF
 rows (one dense row per limited line over all buses): on PEGASE 1354 the angle rows have about

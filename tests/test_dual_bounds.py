@@ -159,3 +159,34 @@ def test_every_start_is_a_feasible_point_of_the_big_m_model():
             assert var.lb is None or var.value >= var.lb - 1e-9
             assert var.ub is None or var.value <= var.ub + 1e-9
     reformulation.remove()
+
+
+def test_the_best_completed_start_is_offered():
+    """Two complete candidate starts (the binary b fixed at 0 or 1): each is completed by one LP
+    and the better completion is returned. max x + 2y s.t. x + y <= 1 + b, y <= 2b, x, y in
+    [0, 1]: b = 0 completes to x = 1, y = 0 (value 1), b = 1 to x = y = 1 (value 3)."""
+    from pyomo.common.collections import ComponentMap
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    from pybilevel.solvers.highs import ArrayLP, _best_start
+
+    m = pyo.ConcreteModel()
+    m.b = pyo.Var(within=pyo.Binary)
+    m.x = pyo.Var(bounds=(0, 1))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.c1 = pyo.Constraint(expr=m.x + m.y <= 1 + m.b)
+    m.c2 = pyo.Constraint(expr=m.y <= 2 * m.b)
+    m.obj = pyo.Objective(expr=m.x + 2 * m.y, sense=pyo.maximize)
+    compiled = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+    columns = compiled.columns
+    rhs = np.asarray(compiled.rhs, dtype=float)
+    kind = np.array([row.bound_type for row in compiled.rows])
+    integer = np.array([v.is_integer() for v in columns])
+    lp = ArrayLP(compiled.A, np.where(kind <= 0, rhs, -np.inf), np.where(kind >= 0, rhs, np.inf),
+                 np.array([v.lb for v in columns], float), np.array([v.ub for v in columns], float), integer=integer)
+    cost = compiled.c.toarray()[0]
+    starts = [ComponentMap([(m.b, 0.0)]), ComponentMap([(m.b, 1.0)])]
+    indices, values = _best_start(lp, columns, integer, starts, cost, True, None)
+    point = dict(zip((columns[j].name for j in indices), values))
+    assert point == pytest.approx({"b": 1.0, "x": 1.0, "y": 1.0})
+    assert list(lp.highs.getLp().col_lower_) == [0.0, 0.0, 0.0]  # the binary is free again (last fixed at 1)
