@@ -23,7 +23,7 @@ def leader_candidates(variables: list) -> list[np.ndarray]:
     """Leader decisions to start from, the same rule per variable for every follower: first each
     variable's current value clipped to its bounds (else its lower bound, else its upper bound,
     else 0: the user's initial values come first where given), then its upper and its middle
-    (where bounds are finite, else the first value)."""
+    (where bounds are finite, else the first value; rounded down for an integer variable)."""
     first, high, middle = [], [], []
     for var in variables:
         lower = -np.inf if var.lb is None else float(var.lb)
@@ -32,7 +32,8 @@ def leader_candidates(variables: list) -> list[np.ndarray]:
         value = float(np.clip(var.value, lower, upper)) if var.value is not None else default
         first.append(value)
         high.append(upper if np.isfinite(upper) else value)
-        middle.append(0.5 * (lower + upper) if np.isfinite(lower) and np.isfinite(upper) else value)
+        centre = 0.5 * (lower + upper) if np.isfinite(lower) and np.isfinite(upper) else value
+        middle.append(float(np.floor(centre)) if var.is_integer() else centre)
     return [np.array(first), np.array(high), np.array(middle)]
 
 
