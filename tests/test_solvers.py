@@ -48,3 +48,19 @@ def test_no_time_left_means_no_solver_call(solver: str) -> None:
     model, _ = _knapsack()
     outcome = solve_model(model, solver, time_limit=0.0)
     assert (outcome.status, outcome.has_solution, outcome.seconds) == ("limit", False, 0.0)
+
+
+def test_an_lp_time_limit_holds_per_solve_not_over_all_solves_on_one_object() -> None:
+    """HiGHS compares an LP's time limit with the run time summed over every solve on the same
+    object; ArrayLP offsets it, so 300 quick LPs under a 50 ms limit each all finish (without the
+    offset the fourth or fifth stopped at 'time limit reached', measured)."""
+    import scipy.sparse as sp
+
+    from pybilevel.solvers.highs import ArrayLP
+
+    n, m = 400, 300
+    A = sp.random(m, n, density=0.05, random_state=1, format="csc")
+    lp = ArrayLP(A, np.full(m, -np.inf), np.ones(m), np.zeros(n), np.ones(n))
+    rng = np.random.default_rng(0)
+    statuses = {lp.solve(rng.standard_normal(n), time_limit=0.05).status for _ in range(300)}
+    assert statuses == {"optimal"}

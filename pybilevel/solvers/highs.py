@@ -201,7 +201,10 @@ class ArrayLP:
         self.highs.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
         )
-        self.highs.setOptionValue("time_limit", np.inf if time_limit is None else max(float(time_limit), 0.0))
+        limit = np.inf if time_limit is None else max(float(time_limit), 0.0)
+        if not self.is_mip:  # HiGHS's LP clock runs on over every solve on one object (a MIP's restarts)
+            limit += self.highs.getRunTime()
+        self.highs.setOptionValue("time_limit", limit)
         if start is not None and len(start[0]):
             self.highs.setSolution(len(start[0]), np.asarray(start[0], dtype=np.int32), np.asarray(start[1], dtype=float))
         self.highs.run()
