@@ -49,6 +49,8 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
+from pybilevel.methods.interdiction_dominance import optimality_rows
+from pybilevel.methods.knapsack_dp import BinaryKnapsack
 from pybilevel.methods.min_max import opposite_objectives
 from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.convexity import FollowerClass
@@ -232,9 +234,16 @@ class _CutLoop:
         packing = np.diff(form.A_x.tocsr().indptr) == 0  # the rows without leader variables
         self.packing_rows = form.A_y.tocsr()[packing]
         self.packing_upper = form.row_upper[packing]
-        # the most violated cut at a fractional decision: the follower's packing rows, costs scaled
-        self.separator = ArrayLP(self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
-                                 form.var_lower, form.var_upper, integer=form.integer)
+        # the most violated cut at a fractional decision: the follower's packing rows, costs scaled,
+        # by the knapsack DP when they are one binary knapsack row, else by HiGHS
+        self.knapsack = BinaryKnapsack.of(self.packing_rows, self.packing_upper, form.var_lower, form.var_upper,
+                                          form.integer)
+        self.separator = None if self.knapsack is not None else ArrayLP(
+            self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
+            form.var_lower, form.var_upper, integer=form.integer)
+        kept, kept_lower, kept_upper = optimality_rows(game, self.packing_rows, self.packing_upper)
+        if kept.shape[0]:
+            self.master.add_rows(sp.hstack([kept, sp.csr_matrix((kept.shape[0], 1))]), kept_lower, kept_upper)
 
     def maximal(self, y: np.ndarray) -> np.ndarray:
         """``y`` with each profitable variable raised as far as the packing rows allow (most
@@ -294,10 +303,17 @@ class _CutLoop:
             x, theta = relaxed.x[: self.n_x], relaxed.x[self.n_x]
             kept = np.array([1.0 - x[b].sum() for b in blockers])
             cost = np.where(form.c < 0, form.c * kept, form.c)
-            cut = self.separator.solve(cost, time_limit=budget.remaining())
-            if cut.status != "optimal" or cut.objective >= theta - 1e-6 * max(1.0, abs(theta)):
+            y = self.best_packing(cost, budget)
+            if y is None or cost @ y >= theta - 1e-6 * max(1.0, abs(theta)):
                 return
-            self.add_cut(cut.x)
+            self.add_cut(y)
+
+    def best_packing(self, cost: np.ndarray, budget: TimeBudget) -> np.ndarray | None:
+        """A least-cost point of the follower's packing rows, None if HiGHS stops short of optimal."""
+        if self.knapsack is not None:
+            return self.knapsack.solve(-cost)
+        found = self.separator.solve(cost, time_limit=budget.remaining())
+        return found.x if found.status == "optimal" else None
 
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         game = self.game
