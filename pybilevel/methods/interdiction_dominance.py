@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 if TYPE_CHECKING:
-    from pybilevel.methods.interdiction_cuts import MonotoneInterdiction
+    from pybilevel.methods.interdiction_game import MonotoneInterdiction
 
 __all__ = ["optimality_rows"]
 
