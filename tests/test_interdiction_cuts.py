@@ -3,6 +3,7 @@ other methods; its parts (knapsack DP, optimality rows) against enumeration; ref
 form; issue 20's classes (knapsack, assignment, shortest path here, max-flow in test_interdiction.py)
 against brute force."""
 import csv
+import sys
 from itertools import permutations, product
 from pathlib import Path
 
@@ -230,3 +231,14 @@ def test_shortest_path_interdiction_matches_brute_force(seed):
     res = bl.solve(m)
     assert res.method == "interdiction"  # auto: binary leader, LP follower with leader-dependent costs
     assert res.ok and res.leader_objective == pytest.approx(reference)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_reference_branch_and_bound_of_the_benchmark_matches_brute_force(seed):
+    """benchmarks/knapsack_optima.py's B&B (the 30- and 40-item references) on small instances."""
+    sys.path.insert(0, str(KNAPSACKS.parents[1]))
+    from knapsack_optima import branch_and_bound
+
+    inst = knapsack_instance(14, seed)
+    value, nodes = branch_and_bound(inst, time_limit=60)
+    assert value == binary_knapsack_brute_force(inst) and nodes >= 1
