@@ -27,7 +27,6 @@ with a HiGHS LP warm-started from node to node):
   the packing rows allow): a stronger cut, valid for the same reason;
 * rows that keep an optimal decision (``interdiction_dominance``: useless removals, maximal
   decisions for one integer budget, dominance between items) shrink the tree;
-* with integer data the leader's objective is an integer at every decision: node bounds round up.
 
 Exact; refuses, naming the row or variable, a model outside the form (``value_function`` or
 ``interdiction`` then apply).
@@ -154,9 +153,6 @@ class _BranchAndCut:
         self.separator = None if self.knapsack is not None else ArrayLP(
             self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
             form.var_lower, form.var_upper, integer=form.integer)
-        # integer data: the leader's objective is an integer at every decision, so node bounds round up
-        self.integral = bool(np.all(form.integer) and _integers(form.c) and _integers(game.leader_cost)
-                             and _integers(np.array([game.scale])))
         self.visited: set[bytes] = set()
         self.best_x: np.ndarray | None = None
         self.best_y: np.ndarray | None = None
@@ -264,14 +260,12 @@ class _BranchAndCut:
         integral point already evaluated) and the last LP point; None if a solve did not end."""
         self.relaxation.set_col_bounds(np.arange(self.n_x), low, high)
         while True:
-            lp = self.relaxation.solve(self.cost, time_limit=budget.remaining())
+            lp = self.relaxation.solve(self.cost)  # small; no HiGHS limit, whose LP clock adds up over solves
             if lp.status == "infeasible":
                 return np.inf, lp.x
             if lp.status != "optimal":
                 return None, lp.x
             value, x, theta = float(lp.objective), lp.x[: self.n_x], float(lp.x[self.n_x])
-            if self.integral:
-                value = float(np.ceil(value - min(0.5, 1e-6 * max(1.0, abs(value)))))
             if value >= self.upper - self.tolerance():
                 return np.inf, x
             if np.all(np.abs(x - np.round(x)) < 1e-6):
@@ -310,10 +304,6 @@ class _BranchAndCut:
             self.best_x, self.best_y, self.upper = x, response.x, value
         self.add_cut(response.x)
         return True
-
-
-def _integers(values: np.ndarray) -> bool:
-    return bool(np.all(values == np.round(values)))
 
 
 METHOD = register(InterdictionCutsMethod())
