@@ -242,3 +242,22 @@ def test_the_reference_branch_and_bound_of_the_benchmark_matches_brute_force(see
     inst = knapsack_instance(14, seed)
     value, nodes = branch_and_bound(inst, time_limit=60)
     assert value == binary_knapsack_brute_force(inst) and nodes >= 1
+
+
+def test_a_node_limit_leaves_a_valid_bound_and_an_evaluated_incumbent():
+    """Stopped after 5 nodes on K5020W19 (hundreds needed): the bound is below the brute-force
+    optimum, the incumbent (if any) at or above it, and the status says not proven."""
+    inst = mibs_knapsack("K5020W19.KNP")
+    reference = binary_knapsack_brute_force(inst)
+    res = bl.solve(binary_knapsack_model(inst), method="interdiction_cuts", max_iterations=5)
+    assert res.status in ("feasible", "limit") and res.iterations == 5
+    assert res.bound is not None and res.bound < reference
+    assert res.leader_objective is None or res.leader_objective >= reference
+
+
+def test_leader_constraints_without_a_binary_solution_are_reported_infeasible():
+    m = binary_knapsack_model(knapsack_instance(6, 0))
+    m.at_least = pyo.Constraint(expr=sum(m.x.values()) >= 2.5)
+    m.at_most = pyo.Constraint(expr=sum(m.x.values()) <= 2.6)
+    res = bl.solve(m, method="interdiction_cuts")
+    assert res.status == "infeasible"
