@@ -25,6 +25,8 @@ with a HiGHS LP warm-started from node to node):
   (``knapsack_dp``), else by HiGHS; up to 200 rounds at the root, one per node below it;
 * each response is made *maximal* before its cut is written (profitable variables raised while
   the packing rows allow): a stronger cut, valid for the same reason;
+* branching on the fractional decision with the largest min(x*, 1 - x*) times the profit it
+  removes (measured: half the nodes of the most fractional rule on MibS's 30-item instances);
 * rows that keep an optimal decision (``interdiction_dominance``: useless removals, maximal
   decisions for one integer budget, dominance between items) shrink the tree;
 
@@ -153,6 +155,9 @@ class _BranchAndCut:
         self.separator = None if self.knapsack is not None else ArrayLP(
             self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
             form.var_lower, form.var_upper, integer=form.integer)
+        self.removed_profit = np.zeros(n_x)  # for branching: the follower profit per unit each decision removes
+        for i, blockers in enumerate(game.blockers):
+            self.removed_profit[blockers] += max(0.0, -form.c[i])
         self.visited: set[bytes] = set()
         self.best_x: np.ndarray | None = None
         self.best_y: np.ndarray | None = None
@@ -239,8 +244,8 @@ class _BranchAndCut:
             value, x = self.node(low, high, rounds=_ROOT_ROUNDS if iteration == 1 else 1, budget=budget)
             if value is None:
                 return self.stopped(lower, iteration, "a HiGHS solve that did not end optimal")
-            if value < self.upper - self.tolerance():  # branch on the most fractional decision
-                j = int(np.argmin(np.abs(x - 0.5)))
+            if value < self.upper - self.tolerance():
+                j = self.branching(x)
                 for side in (0.0, 1.0):
                     child_low, child_high = low.copy(), high.copy()
                     child_low[j] = child_high[j] = side
@@ -282,6 +287,13 @@ class _BranchAndCut:
             if not added:
                 return value, x
             rounds -= 1
+
+    def branching(self, x: np.ndarray) -> int:
+        """The fractional decision with the largest min(x, 1 - x) times the profit it removes (the
+        most fractional one when none removes profit)."""
+        fraction = np.minimum(x, 1.0 - x)
+        score = fraction * self.removed_profit
+        return int(np.argmax(score if score.max() > 1e-9 else fraction))
 
     def tolerance(self) -> float:
         return self.gap * max(1.0, abs(self.upper)) if np.isfinite(self.upper) else 0.0
