@@ -214,7 +214,7 @@ class _BranchAndCut:
         if self.knapsack is not None:
             y = self.knapsack.solve(-cost)
         else:
-            found = self.separator.solve(cost, time_limit=budget.remaining())
+            found = self.separator.solve(cost, time_limit=_limit(self.separator.is_mip, budget))
             if found.status != "optimal":
                 return None
             y = found.x
@@ -226,7 +226,7 @@ class _BranchAndCut:
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
         """Best-first search; a node is (its parent's bound, order, lower and upper limits on x)."""
         game, n = self.game, self.n_x
-        first = self.follower.solve(np.zeros(n), time_limit=budget.remaining())
+        first = self.follower.solve(np.zeros(n), time_limit=_limit(bool(game.form.integer.any()), budget))
         if first.status != "optimal":
             return _Run(Status.ERROR, f"the follower at the leader's zero decision ended '{first.status}'",
                         None, None, None, 0)
@@ -265,7 +265,7 @@ class _BranchAndCut:
         integral point already evaluated) and the last LP point; None if a solve did not end."""
         self.relaxation.set_col_bounds(np.arange(self.n_x), low, high)
         while True:
-            lp = self.relaxation.solve(self.cost)  # small; no HiGHS limit, whose LP clock adds up over solves
+            lp = self.relaxation.solve(self.cost, time_limit=_limit(self.relaxation.is_mip, budget))
             if lp.status == "infeasible":
                 return np.inf, lp.x
             if lp.status != "optimal":
@@ -308,7 +308,7 @@ class _BranchAndCut:
         """Solve the follower at ``x``, keep it if best and add its response's cut; False if the
         follower's solve did not end optimal."""
         self.visited.add(x.tobytes())
-        response = self.follower.solve(x, time_limit=budget.remaining())
+        response = self.follower.solve(x, time_limit=_limit(bool(self.game.form.integer.any()), budget))
         if response.status != "optimal":
             return False
         value = float(self.game.leader_cost @ x) - self.game.scale * float(response.objective)
@@ -316,6 +316,13 @@ class _BranchAndCut:
             self.best_x, self.best_y, self.upper = x, response.x, value
         self.add_cut(response.x)
         return True
+
+
+def _limit(is_mip: bool, budget: TimeBudget) -> float | None:
+    """The HiGHS time limit of one solve: the budget's remaining seconds for a MILP; none for an
+    LP, because HiGHS's LP clock adds up over all solves on the same object (a series of small
+    LPs would stop at about half the budget). The budget is checked at every node instead."""
+    return budget.remaining() if is_mip else None
 
 
 METHOD = register(InterdictionCutsMethod())
