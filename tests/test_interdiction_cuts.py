@@ -261,3 +261,12 @@ def test_leader_constraints_without_a_binary_solution_are_reported_infeasible():
     m.at_most = pyo.Constraint(expr=sum(m.x.values()) <= 2.6)
     res = bl.solve(m, method="interdiction_cuts")
     assert res.status == "infeasible"
+
+
+def test_one_node_already_gives_an_evaluated_decision():
+    """The root's LP point rounded and evaluated: a point (at or above the optimum, certified by
+    the follower's re-solve) even when the search stops after the root."""
+    inst = mibs_knapsack("K5020W19.KNP")
+    res = bl.solve(binary_knapsack_model(inst), method="interdiction_cuts", max_iterations=1)
+    assert res.status == "feasible" and res.certified
+    assert res.bound <= binary_knapsack_brute_force(inst) <= res.leader_objective
