@@ -1,6 +1,6 @@
 """Rows over the leader's decisions that keep at least one optimal decision of a monotone
 interdiction game (the preprocessing of Fischetti, Ljubić, Monaci & Sinnl, INFORMS J. Computing
-31(2), 2019), for the master of ``interdiction_cuts``.
+31(2), 2019), for the branch-and-cut of ``interdiction_cuts``.
 
 Applies when the leader's objective has no terms in its own variables and its constraints are
 budgets (nonnegative coefficients, upper limits only); otherwise no rows. A leader variable is
