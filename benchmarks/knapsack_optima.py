@@ -1,7 +1,7 @@
 """Verify the optima of the knapsack interdiction instances in ``data/knapsack_interdiction``
 by methods independent of pybilevel's, and write ``optima.csv`` (rows of instances not run are kept).
 
-    .venv/bin/python benchmarks/knapsack_optima.py [--time-limit 600] [--instances K5020W01.KNP ...]
+    .venv/bin/python benchmarks/knapsack_optima.py [--time-limit 600] [--instances K5020W01.KNP ...] [--methods ...]
 
 * ``brute force`` (up to 24 items): every leader decision within the budget, the follower's best
   0/1 knapsack of the items left by subset maxima over all 2^n item sets
@@ -13,11 +13,23 @@ by methods independent of pybilevel's, and write ``optima.csv`` (rows of instanc
   states are those reachable from C, with r capped at the weight of the items left). Solved by
   HiGHS directly (highspy), no pybilevel code. Its optimum counts as verified when HiGHS proves
   it (gap 0).
+* ``B&B`` (every size): a depth-first branch-and-bound over the leader's decisions, numpy only.
+  At a node (items interdicted, items kept, budget b left) the follower's best knapsack y of the
+  items not interdicted (DP over the capacity) is the follower's answer if the leader leaves the
+  node's decisions as they are; if the leader can no longer afford any item of y, that is the
+  node's value, otherwise branch on the most profitable affordable item of y (interdict it / keep
+  it). Bound: for every packing y met so far, any completion leaves y's items outside the ones it
+  interdicts, so the follower gets at least profit(y on items not interdicted) minus the most
+  profit the leader can still take out of y with budget b, which is at most the fractional
+  knapsack (greedy by profit / cost, Dantzig 1957), rounded down on integer profits. A node whose
+  bound reaches the incumbent is closed. No solver, no pybilevel code; the optimum when the
+  search ends.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import time
 from pathlib import Path
@@ -90,39 +102,129 @@ def dp_milp(inst: Knapsack, time_limit: float) -> tuple[float, float, str]:
     return info.objective_function_value, info.mip_dual_bound, highs.modelStatusToString(highs.getModelStatus())
 
 
+def knapsack_dp(profit: np.ndarray, weight: np.ndarray, capacity: int, avail: np.ndarray) -> np.ndarray:
+    """A most profitable 0/1 packing of the items ``avail`` within ``capacity`` (DP over the capacity)."""
+    best, taken = np.zeros(capacity + 1), []
+    items = [i for i in np.flatnonzero(avail) if weight[i] <= capacity]
+    for i in items:
+        with_i = np.full(capacity + 1, -1.0)
+        with_i[weight[i]:] = best[: capacity + 1 - weight[i]] + profit[i]
+        taken.append(with_i > best)
+        best = np.where(taken[-1], with_i, best)
+    y, room = np.zeros(len(profit), dtype=bool), capacity
+    for i, take in zip(reversed(items), reversed(taken)):
+        if take[room]:
+            y[i], room = True, room - weight[i]
+    return y
+
+
+def branch_and_bound(inst: Knapsack, time_limit: float) -> tuple[float | None, int]:
+    """(optimum or None at the time limit, nodes) of the ``B&B`` of the module docstring."""
+    profit, weight, cost = (a.astype(np.int64) for a in (inst.profit, inst.weight, inst.cost))
+    capacity, n = int(inst.capacity), len(profit)
+    order = np.argsort(-profit / cost, kind="stable")  # the greedy order of the leader's fractional knapsack
+    p, c = profit[order].astype(float), cost[order].astype(float)
+    pool = np.zeros((0, n))  # the packings met, columns in greedy order
+    best, nodes, start = np.inf, 0, time.perf_counter()
+
+    def bound(packings: np.ndarray, avail: np.ndarray, free: np.ndarray, budget: int) -> float:
+        on = packings * free  # items of each packing the leader may still interdict
+        spent = np.cumsum(on * c, axis=1)
+        whole = spent <= budget
+        taken = np.where(whole, on * p, 0.0).sum(axis=1)
+        over = ~whole & (on > 0)
+        first = over.argmax(axis=1)  # the first item that no longer fits whole
+        room = budget - np.where(whole, on * c, 0.0).sum(axis=1)
+        taken += np.where(over.any(axis=1), room / c[first] * p[first], 0.0)
+        return float(np.max((packings * avail * p).sum(axis=1) - np.floor(taken + 1e-9)))
+
+    stack = [(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), int(inst.budget))]
+    while stack:
+        if time.perf_counter() - start > time_limit:
+            return None, nodes
+        interdicted, kept, budget = stack.pop()
+        nodes += 1
+        free = ~interdicted & ~kept & (cost <= budget)
+        avail_o, free_o = (~interdicted)[order].astype(float), free[order].astype(float)
+        if len(pool) and bound(pool, avail_o, free_o, budget) >= best:
+            continue
+        y = knapsack_dp(profit, weight, capacity, ~interdicted)
+        pool = np.vstack([pool, y[order][None, :].astype(float)])
+        if not (y & free).any():  # every completion leaves y whole, so the follower gets exactly y
+            best = min(best, float(profit[y].sum()))
+            continue
+        if bound(pool[-1:], avail_o, free_o, budget) >= best:
+            continue
+        j = max(np.flatnonzero(y & free), key=lambda i: profit[i])
+        keep = kept.copy()
+        keep[j] = True
+        stack.append((interdicted, keep, budget))
+        cut = interdicted.copy()
+        cut[j] = True
+        stack.append((cut, kept, budget - int(cost[j])))  # interdicting first: good incumbents early
+    return best, nodes
+
+
+METHODS = ("brute force", "DP MILP", "B&B")
+_ENTRY = re.compile(r"(.+) (\S+) in (\S+) s")  # one method's part of verified_by
+
+
+def verify(name: str, inst: Knapsack, methods: list[str], time_limit: float) -> dict[str, tuple[float, float]]:
+    """{method: (optimum, seconds)} of the methods that proved one."""
+    found = {}
+    if "brute force" in methods and len(inst.profit) <= BRUTE_FORCE_ITEMS:
+        start = time.perf_counter()
+        found["brute force"] = (binary_knapsack_brute_force(inst), time.perf_counter() - start)
+    if "DP MILP" in methods:
+        start = time.perf_counter()
+        value, bound, status = dp_milp(inst, time_limit)
+        if status == "Optimal" and round(value) == round(bound):
+            found["DP MILP"] = (round(value), time.perf_counter() - start)
+        else:
+            print(f"{name}: DP MILP {status}, {value} with bound {bound}", file=sys.stderr)
+    if "B&B" in methods:
+        start = time.perf_counter()
+        value, nodes = branch_and_bound(inst, time_limit)
+        if value is not None:
+            found["B&B"] = (value, time.perf_counter() - start)
+        else:
+            print(f"{name}: B&B stopped at the time limit after {nodes} nodes", file=sys.stderr)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--time-limit", type=float, default=600.0, help="seconds per DP MILP (default 600)")
+    parser.add_argument("--time-limit", type=float, default=600.0, help="seconds per method (default 600)")
     parser.add_argument("--instances", nargs="+", help="only these instances")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=["brute force", "B&B"],
+                        help="default: brute force (up to 24 items) and B&B")
     args = parser.parse_args(argv)
     instances = load()
-    out = {}  # rows kept from an earlier run, updated by this one
+    out: dict[str, dict[str, tuple[float, float]]] = {}  # earlier runs' entries, updated by this one
     if (FOLDER / "optima.csv").is_file():
         with open(FOLDER / "optima.csv", newline="") as handle:
-            out = {row["instance"]: (row["instance"], row["optimum"], row["verified_by"]) for row in csv.DictReader(handle)}
+            for row in csv.DictReader(handle):
+                entries = (_ENTRY.fullmatch(part).groups() for part in row["verified_by"].split("; "))
+                out[row["instance"]] = {m: (float(v), float(t)) for m, v, t in entries}
     for name, inst in instances.items():
         if args.instances and name not in args.instances:
             continue
-        found = {}
-        if len(inst.profit) <= BRUTE_FORCE_ITEMS:
-            start = time.perf_counter()
-            found["brute force"] = (binary_knapsack_brute_force(inst), time.perf_counter() - start)
-        start = time.perf_counter()
-        value, bound, status = dp_milp(inst, args.time_limit)
-        if status == "Optimal" and round(value) == round(bound):
-            found["DP MILP"] = (round(value), time.perf_counter() - start)
-        values = {v for v, _ in found.values()}
-        if len(values) != 1:
-            print(f"{name}: not verified ({found}, DP MILP {status} {value} bound {bound})", file=sys.stderr)
+        found = {**out.get(name, {}), **verify(name, inst, args.methods, args.time_limit)}
+        if len({v for v, _ in found.values()}) != 1:
+            print(f"{name}: not verified ({found})", file=sys.stderr)
+            out.pop(name, None)
             continue
-        how = "; ".join(f"{k} {v:g} in {s:.1f} s" for k, (v, s) in found.items())
-        print(f"{name}: {values.pop():g} ({how})", file=sys.stderr, flush=True)
-        out[name] = (name, found[next(iter(found))][0], how)
+        out[name] = found
+        print(f"{name}: {_how(found)}", file=sys.stderr, flush=True)
     with open(FOLDER / "optima.csv", "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["instance", "optimum", "verified_by"])
-        writer.writerows(out[name] for name in instances if name in out)
+        writer.writerows((name, next(iter(out[name].values()))[0], _how(out[name])) for name in instances if name in out)
     return 0
+
+
+def _how(found: dict[str, tuple[float, float]]) -> str:
+    return "; ".join(f"{k} {v:g} in {s:.1f} s" for k, (v, s) in found.items())
 
 
 if __name__ == "__main__":

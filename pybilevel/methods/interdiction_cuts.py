@@ -11,35 +11,40 @@ knapsack problems", INFORMS J. Computing 31(2), 2019):
 
     phi(x) <= sum_i c_i y^k_i [i not removed by x]
 
-(follower in minimisation form, phi its optimum). The method alternates a master MILP over x and
-one variable theta <= every such cut (a relaxation: its optimum is a lower bound on the leader's)
-with the follower's MILP at the master's decisions (upper bounds and new cuts), until the
-bounds meet. What makes it fast (HiGHS keeps no search tree between master solves, and its
-lazy-constraint callback takes no rows from Python, so every master solve starts afresh):
+(follower in minimisation form, phi its optimum). The method is a best-first branch-and-cut over
+x on the LP over (x in [0, 1], one variable theta <= every such cut), whose optimum at a node
+bounds the leader's objective there from below (Fischetti et al. solve the same way, with CPLEX's
+callbacks; HiGHS takes no rows from Python during its own search, so the tree is written here,
+with a HiGHS LP warm-started from node to node):
 
+* at an integral LP point the follower's MILP is solved there (an upper bound, a new cut exact
+  at that point); a point already evaluated closes its node;
+* at a fractional (x*, theta*) the most violated cut is the follower's packing problem with each
+  cost scaled by the share of its variable that x* leaves (the fractional separation of
+  Fischetti et al.), solved by a knapsack DP when the packing rows are one binary knapsack row
+  (``knapsack_dp``), else by HiGHS; up to 200 rounds at the root, one per node below it;
 * each response is made *maximal* before its cut is written (profitable variables raised while
   the packing rows allow): a stronger cut, valid for the same reason;
-* before the first master MILP, cutting planes on its LP relaxation: at a fractional x* the most
-  violated cut is the follower's packing problem with each cost scaled by the share of its
-  variable that x* leaves (the fractional separation of Fischetti et al.);
-* every improving incumbent HiGHS meets during a master solve (its improving-solution callback)
-  is evaluated too, so one master solve yields several cuts;
-* the best decision found is handed to each master solve as its starting incumbent.
+* the root's LP point rounded to a decision within the leader's limits is evaluated, so that a
+  search stopped at a limit has a point (measured: no change in the time to prove);
+* branching on the fractional decision with the largest min(x*, 1 - x*) times the profit it
+  removes (measured: half the nodes of the most fractional rule on MibS's 30-item instances);
+* rows that keep an optimal decision (``interdiction_dominance``: useless removals, maximal
+  decisions for one integer budget, dominance between items) shrink the tree;
 
-Every MILP is solved by HiGHS on arrays. Exact; refuses, naming the row or variable, a model
-outside the form (``value_function`` or ``interdiction`` then apply).
+Exact; refuses, naming the row or variable, a model outside the form (``value_function`` or
+``interdiction`` then apply).
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
-from pyomo.repn.standard_repn import generate_standard_repn
 
-from pybilevel.errors import BilevelError, MethodRefusedError
+from pybilevel.errors import BilevelError
 from pybilevel.methods.base import (
     SPECIAL,
     Method,
@@ -49,115 +54,30 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
-from pybilevel.methods.min_max import opposite_objectives
+from pybilevel.methods.interdiction_dominance import optimality_rows
+from pybilevel.methods.interdiction_game import (
+    NAME,
+    MonotoneInterdiction,
+    monotone_interdiction,
+)
+from pybilevel.methods.knapsack_dp import BinaryKnapsack
 from pybilevel.model.bounds import FollowerAtLeader
-from pybilevel.model.convexity import FollowerClass
 from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.highs import ArrayLP
 from pybilevel.timing import timed
 
 if TYPE_CHECKING:
-    from pybilevel.model.follower_form import FollowerForm
     from pybilevel.model.structure import BilevelStructure
     from pybilevel.timing import TimeBudget
 
-__all__ = ["METHOD", "InterdictionCutsMethod", "MonotoneInterdiction", "monotone_interdiction"]
+__all__ = ["METHOD", "InterdictionCutsMethod"]
 
-NAME = "interdiction_cuts"
-_SEPARATION_ROUNDS = 50  # LP cutting-plane rounds before the first master MILP solve
-_ADVICE = "use 'value_function' (integer follower) or 'interdiction' (LP follower)"
-
-
-@dataclass
-class MonotoneInterdiction:
-    """The arrays of a monotone interdiction game (leader in minimisation form)."""
-
-    form: FollowerForm
-    scale: float  # leader objective = L(x) - scale * (follower objective in minimisation form)
-    leader_cost: np.ndarray  # L(x) = leader_cost @ x + leader_constant
-    leader_constant: float
-    leader_rows: sp.csr_matrix  # leader constraints, over x
-    leader_lower: np.ndarray
-    leader_upper: np.ndarray
-    blockers: list[list[int]]  # for each follower variable, the leader variables that remove it
-
-
-def monotone_interdiction(structure: BilevelStructure) -> MonotoneInterdiction:
-    """The game's arrays, or :class:`MethodRefusedError` naming what is outside the form."""
-    if len(structure.followers) != 1:
-        raise MethodRefusedError(f"method '{NAME}' needs exactly one follower; {_ADVICE}.")
-    form = structure.followers[0]
-
-    def refuse(reason: str) -> MethodRefusedError:
-        return MethodRefusedError(f"method '{NAME}' cannot solve follower {form.follower.name}: {reason}; {_ADVICE}.")
-
-    if form.follower_class not in (FollowerClass.LP, FollowerClass.INTEGER) or form.Q.nnz or form.C.nnz:
-        raise refuse("it needs a linear follower objective without leader variables and linear follower rows")
-    if form.is_nonlinear or form.leader_nonlinear.any():
-        raise refuse("a follower row is nonlinear")
-    for var in structure.leader_variables:
-        if not var.is_binary():
-            raise refuse(f"leader variable {var.name} is not binary")
-    if np.any(form.var_lower != 0):
-        var = form.variables[int(np.flatnonzero(form.var_lower != 0)[0])]
-        raise refuse(f"follower variable {var.name} does not have lower bound 0")
-    scale, leader_only = opposite_objectives(structure, form, refuse)
-    blockers = _blockers(form, refuse)
-    column = {id(v): k for k, v in enumerate(structure.leader_variables)}
-    cost, constant = _linear(leader_only, column, refuse, "the leader's objective terms in its own variables")
-    rows, lower, upper = [], [], []
-    follower_vars = {id(v) for v in form.variables}
-    for con in structure.leader_constraints:
-        repn = generate_standard_repn(con.body, compute_values=True)
-        if any(id(v) in follower_vars for v in repn.linear_vars) or not repn.is_linear():
-            raise refuse(f"leader constraint {con.name} is not linear in leader variables only")
-        row, shift = _linear(con.body, column, refuse, f"leader constraint {con.name}")
-        rows.append(row)
-        lower.append(-np.inf if con.lower is None else float(con.lower) - shift)
-        upper.append(np.inf if con.upper is None else float(con.upper) - shift)
-    n_x = len(structure.leader_variables)
-    leader_rows = sp.csr_matrix(np.array(rows).reshape(len(rows), n_x))
-    if structure.leader_objective.sense != 1:  # maximise: the minimisation form is the negative
-        cost, constant = -cost, -constant
-    return MonotoneInterdiction(form, scale, cost, constant, leader_rows, np.array(lower), np.array(upper), blockers)
-
-
-def _blockers(form: FollowerForm, refuse) -> list[list[int]]:
-    """Which leader variables remove each follower variable; refuses a row that is neither a
-    removal row nor downward closed."""
-    blockers: list[list[int]] = [[] for _ in range(form.n_variables)]
-    a_y, a_x = form.A_y.tocsr(), form.A_x.tocsr()
-    for r, con in enumerate(form.constraints):
-        y_cols, y_vals = a_y.indices[a_y.indptr[r]:a_y.indptr[r + 1]], a_y.data[a_y.indptr[r]:a_y.indptr[r + 1]]
-        x_cols, x_vals = a_x.indices[a_x.indptr[r]:a_x.indptr[r + 1]], a_x.data[a_x.indptr[r]:a_x.indptr[r + 1]]
-        lower, upper = form.row_lower[r], form.row_upper[r]
-        if np.any(y_vals < 0) or lower > 0:
-            raise refuse(f"constraint {con.name} is not a packing row (nonnegative coefficients, an upper limit only)")
-        if len(x_cols) == 0:
-            continue
-        if len(y_cols) != 1 or np.any(x_vals < upper) or upper < y_vals[0] * form.var_upper[y_cols[0]]:
-            raise refuse(
-                f"constraint {con.name} uses leader variables but is not a removal row a*y_i + b*x_j <= c "
-                "with b >= c >= a * (upper bound of y_i)"
-            )
-        blockers[int(y_cols[0])].extend(int(k) for k in x_cols)
-    return blockers
-
-
-def _linear(expr, column: dict[int, int], refuse, what: str) -> tuple[np.ndarray, float]:
-    """Coefficients over the leader variables and the constant of a linear expression."""
-    repn = generate_standard_repn(expr, compute_values=True)
-    if not repn.is_linear():
-        raise refuse(f"{what} must be linear")
-    coefficients = np.zeros(len(column))
-    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
-        coefficients[column[id(var)]] += coef
-    return coefficients, float(repn.constant)
+_ROOT_ROUNDS = 200  # fractional cuts at the root; one per node below it
 
 
 class InterdictionCutsMethod(Method):
-    """The cut loop of the module docstring."""
+    """The branch-and-cut of the module docstring."""
 
     name = NAME
     kind = SPECIAL
@@ -172,12 +92,12 @@ class InterdictionCutsMethod(Method):
         sign = 1 if structure.leader_objective.sense == 1 else -1
         progress = Progress(NAME, lambda v: sign * (v + game.leader_constant))
         with timed(timings, "solve"):
-            run = _CutLoop(game, max(request.mip_gap, 1e-9)).run(budget, options["max_iterations"], progress)
+            run = _BranchAndCut(game, max(request.mip_gap, 1e-9)).run(budget, options["max_iterations"], progress)
         outcome = MethodOutcome(
             status=run.status,
             message=run.message,
             solver="highs",
-            solver_reason="HiGHS for the master MILP and the follower's MILP at each decision",
+            solver_reason="HiGHS for the LP at each node and the follower's MILP at each integral decision",
             has_point=run.x is not None,
             bound=None if run.lower is None else sign * run.lower,
             iterations=run.iterations,
@@ -195,8 +115,8 @@ class InterdictionCutsMethod(Method):
     def describe(self, structure: BilevelStructure, options: dict) -> str:
         game = monotone_interdiction(structure)
         return (
-            f"method {NAME}: a cut loop over {len(structure.leader_variables)} binary leader variables "
-            f"({sum(map(len, game.blockers))} removals); solver: HiGHS for every MILP"
+            f"method {NAME}: a branch-and-cut over {len(structure.leader_variables)} binary leader variables "
+            f"({sum(map(len, game.blockers))} removals); solver: HiGHS for every LP and MILP"
         )
 
 
@@ -210,31 +130,40 @@ class _Run:
     iterations: int
 
 
-class _CutLoop:
-    """Master over (x, theta) with theta <= each response's value at x; follower MILP at x."""
+class _BranchAndCut:
+    """Best-first branch-and-cut over x: the LP over (x, theta) with theta <= each response's cut."""
 
     def __init__(self, game: MonotoneInterdiction, gap: float) -> None:
         self.game, self.gap = game, gap
         n_x = len(game.leader_cost)
         self.n_x = n_x
-        # columns: x (binary), theta (free); rows: the leader's, then one per cut
-        rows = sp.hstack([game.leader_rows, sp.csr_matrix((game.leader_rows.shape[0], 1))]).tocsr()
-        integer = np.append(np.ones(n_x, dtype=bool), False)
-        self.master = ArrayLP(rows, game.leader_lower, game.leader_upper, np.append(np.zeros(n_x), -np.inf),
-                              np.append(np.ones(n_x), np.inf), integer=integer)
-        self.cost = np.append(game.leader_cost, -game.scale)  # L(x) - scale * theta
-        self.follower = FollowerAtLeader(game.form)
-        self.visited: set[bytes] = set()
-        self.best_x: np.ndarray | None = None
-        self.best_y: np.ndarray | None = None
-        self.upper = np.inf
         form = game.form
         packing = np.diff(form.A_x.tocsr().indptr) == 0  # the rows without leader variables
         self.packing_rows = form.A_y.tocsr()[packing]
         self.packing_upper = form.row_upper[packing]
-        # the most violated cut at a fractional decision: the follower's packing rows, costs scaled
-        self.separator = ArrayLP(self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
-                                 form.var_lower, form.var_upper, integer=form.integer)
+        # columns: x in [0, 1], theta (free); rows: the leader's, the optimality rows, one per cut
+        kept, kept_lower, kept_upper = optimality_rows(game, self.packing_rows, self.packing_upper)
+        rows = sp.vstack([game.leader_rows, kept])
+        self.relaxation = ArrayLP(sp.hstack([rows, sp.csr_matrix((rows.shape[0], 1))]).tocsr(),
+                                  np.concatenate([game.leader_lower, kept_lower]),
+                                  np.concatenate([game.leader_upper, kept_upper]),
+                                  np.append(np.zeros(n_x), -np.inf), np.append(np.ones(n_x), np.inf))
+        self.cost = np.append(game.leader_cost, -game.scale)  # L(x) - scale * theta
+        self.follower = FollowerAtLeader(form)
+        # the most violated cut at a fractional decision: a best packing with costs scaled, by the
+        # knapsack DP when the packing rows are one binary knapsack row, else by HiGHS
+        self.knapsack = BinaryKnapsack.of(self.packing_rows, self.packing_upper, form.var_lower, form.var_upper,
+                                          form.integer)
+        self.separator = None if self.knapsack is not None else ArrayLP(
+            self.packing_rows, np.full(len(self.packing_upper), -np.inf), self.packing_upper,
+            form.var_lower, form.var_upper, integer=form.integer)
+        self.removed_profit = np.zeros(n_x)  # for branching: the follower profit per unit each decision removes
+        for i, blockers in enumerate(game.blockers):
+            self.removed_profit[blockers] += max(0.0, -form.c[i])
+        self.visited: set[bytes] = set()
+        self.best_x: np.ndarray | None = None
+        self.best_y: np.ndarray | None = None
+        self.upper = np.inf
 
     def maximal(self, y: np.ndarray) -> np.ndarray:
         """``y`` with each profitable variable raised as far as the packing rows allow (most
@@ -274,104 +203,147 @@ class _CutLoop:
                 row[blockers[i]] += value
             elif len(blockers[i]) == 1:  # at most 1 - x_j
                 row[blockers[i][0]] += value
-        self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
+        self.relaxation.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([constant]))
 
-    def separate(self, budget: TimeBudget) -> None:
-        """Cutting planes on the master's LP relaxation before its MILP solve (the fractional
-        separation of Fischetti, Ljubić, Monaci & Sinnl 2019): at the LP optimum (x*, theta*) the
-        cut of y is sum_i c_i y_i (1 - sum of x* over i's removers) for c_i < 0, so the most violated
-        one is the follower's packing problem with those costs; add it while it cuts theta* off."""
-        form, blockers = self.game.form, self.game.blockers
-        for _ in range(_SEPARATION_ROUNDS):
-            if self.master.highs.setOptionValue("solve_relaxation", True) != highspy.HighsStatus.kOk:
-                return  # a HiGHS without the option: no root cutting planes
-            try:
-                relaxed = self.master.solve(self.cost, time_limit=budget.remaining())
-            finally:
-                self.master.highs.setOptionValue("solve_relaxation", False)
-            if relaxed.status != "optimal" or budget.spent:
-                return
-            x, theta = relaxed.x[: self.n_x], relaxed.x[self.n_x]
-            kept = np.array([1.0 - x[b].sum() for b in blockers])
-            cost = np.where(form.c < 0, form.c * kept, form.c)
-            cut = self.separator.solve(cost, time_limit=budget.remaining())
-            if cut.status != "optimal" or cut.objective >= theta - 1e-6 * max(1.0, abs(theta)):
-                return
-            self.add_cut(cut.x)
+    def separate(self, x: np.ndarray, theta: float, budget: TimeBudget) -> bool | None:
+        """Add the most violated cut at a fractional (x, theta) (the fractional separation of
+        Fischetti, Ljubić, Monaci & Sinnl 2019): the cut of y there is sum_i c_i y_i (1 - sum of x
+        over i's removers) for c_i < 0, so the most violated one is a best packing with those
+        costs. Whether one was added; None if HiGHS stopped short of optimal."""
+        form = self.game.form
+        kept = np.array([1.0 - x[b].sum() for b in self.game.blockers])
+        cost = np.where(form.c < 0, form.c * kept, form.c)
+        if self.knapsack is not None:
+            y = self.knapsack.solve(-cost)
+        else:
+            found = self.separator.solve(cost, time_limit=_limit(self.separator.is_mip, budget))
+            if found.status != "optimal":
+                return None
+            y = found.x
+        if cost @ y >= theta - 1e-6 * max(1.0, abs(theta)):
+            return False
+        self.add_cut(y)
+        return True
 
     def run(self, budget: TimeBudget, max_iterations: int | None, progress: Progress) -> _Run:
-        game = self.game
-        lower, iteration = -np.inf, 0
-        first = self.follower.solve(np.zeros(self.n_x), time_limit=budget.remaining())
+        """Best-first search; a node is (its parent's bound, order, lower and upper limits on x)."""
+        game, n = self.game, self.n_x
+        first = self.follower.solve(np.zeros(n), time_limit=_limit(bool(game.form.integer.any()), budget))
         if first.status != "optimal":
             return _Run(Status.ERROR, f"the follower at the leader's zero decision ended '{first.status}'",
                         None, None, None, 0)
         self.add_cut(first.x)
-        found: list[np.ndarray] = []  # the master's improving incumbents, gathered by a HiGHS callback
-        self.master.highs.cbMipImprovingSolution.subscribe(
-            lambda event: found.append(np.round(np.asarray(event.data_out.mip_solution)[: self.n_x])))
-        try:
-            while not budget.spent and (max_iterations is None or iteration < max_iterations):
-                iteration += 1
-                found.clear()
-                if iteration == 1:
-                    self.separate(budget)
-                self.offer_incumbent()
-                master = self.master.solve(self.cost, time_limit=budget.remaining())
-                if master.status == "infeasible":
-                    return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution",
-                                None, None, None, iteration)
-                if master.status != "optimal" or not master.has_point:
-                    break
-                lower = max(lower, float(master.bound))
-                x = np.round(master.x[: self.n_x])
-                fresh = self.evaluate([x, *found], budget)
-                if fresh is None:  # a follower solve stopped at the limit
-                    break
-                if not fresh:  # the master's optimal decision was evaluated: its cut is exact there
-                    lower = max(lower, min(float(master.objective), self.upper))
-                    progress.record(iteration, lower, self.upper)
-                    return _Run(Status.OPTIMAL, f"interdiction cuts: the master returned a decision already "
-                                f"evaluated after {iteration} iterations (bounds meet up to the solvers' tolerances)",
-                                self.best_x, self.best_y, lower + game.leader_constant, iteration)
-                progress.record(iteration, lower, self.upper)
-                if self.upper - lower <= self.gap * max(1.0, abs(self.upper)):
-                    return _Run(Status.OPTIMAL, f"interdiction cuts: bounds meet after {iteration} iterations",
-                                self.best_x, self.best_y, lower + game.leader_constant, iteration)
-        finally:
-            self.master.highs.cbMipImprovingSolution.clear()
+        nodes: list[tuple[float, int, np.ndarray, np.ndarray]] = [(-np.inf, 0, np.zeros(n), np.ones(n))]
+        lower, iteration, made = -np.inf, 0, 1
+        while nodes:
+            if budget.spent or (max_iterations is not None and iteration >= max_iterations):
+                return self.stopped(min(node[0] for node in nodes), iteration, "a limit")  # the open nodes' least
+            bound, _, low, high = heapq.heappop(nodes)
+            if bound >= self.upper - self.tolerance():
+                continue
+            iteration += 1
+            lower = max(lower, bound)
+            value, x = self.node(low, high, rounds=_ROOT_ROUNDS if iteration == 1 else 1, budget=budget)
+            if value is None:
+                return self.stopped(lower, iteration, "a HiGHS solve that did not end optimal")
+            if iteration == 1 and np.isfinite(value) and not self.evaluate_rounded(x, budget):
+                return self.stopped(lower, iteration, "a HiGHS solve that did not end optimal")
+            if value < self.upper - self.tolerance():
+                j = self.branching(x)
+                for side in (0.0, 1.0):
+                    child_low, child_high = low.copy(), high.copy()
+                    child_low[j] = child_high[j] = side
+                    heapq.heappush(nodes, (value, made, child_low, child_high))
+                    made += 1
+            progress.record(iteration, min(lower, self.upper), self.upper)
+        if self.best_x is None:
+            return _Run(Status.INFEASIBLE, "the leader's constraints have no binary solution", None, None, None,
+                        iteration)
+        return _Run(Status.OPTIMAL, f"interdiction branch-and-cut: every node closed after {iteration} nodes",
+                    self.best_x, self.best_y, self.upper + game.leader_constant, iteration)
+
+    def node(self, low: np.ndarray, high: np.ndarray, rounds: int, budget: TimeBudget
+             ) -> tuple[float | None, np.ndarray]:
+        """Bound one node: LP, at most ``rounds`` fractional cuts, the follower at each integral LP
+        point. Its bound (inf when pruned: infeasible, or no better than the incumbent, or an
+        integral point already evaluated) and the last LP point; None if a solve did not end."""
+        self.relaxation.set_col_bounds(np.arange(self.n_x), low, high)
+        while True:
+            lp = self.relaxation.solve(self.cost, time_limit=_limit(self.relaxation.is_mip, budget))
+            if lp.status == "infeasible":
+                return np.inf, lp.x
+            if lp.status != "optimal":
+                return None, lp.x
+            value, x, theta = float(lp.objective), lp.x[: self.n_x], float(lp.x[self.n_x])
+            if value >= self.upper - self.tolerance():
+                return np.inf, x
+            if np.all(np.abs(x - np.round(x)) < 1e-6):
+                if np.round(x).tobytes() in self.visited:  # its cut is exact there: value is its own
+                    return np.inf, x
+                if not self.evaluate(np.round(x), budget):
+                    return None, x
+                continue
+            if rounds == 0:
+                return value, x
+            added = self.separate(x, theta, budget)
+            if added is None:
+                return None, x
+            if not added:
+                return value, x
+            rounds -= 1
+
+    def evaluate_rounded(self, x: np.ndarray, budget: TimeBudget) -> bool:
+        """Evaluate the root's LP point rounded to a decision (largest x first, each taken while the
+        leader's upper limits allow; kept if it meets the lower limits too): an incumbent early,
+        should a limit stop the search. False if the follower's solve did not end optimal."""
+        game = self.game
+        columns = game.leader_rows.tocsc()
+        decision, used = np.zeros(self.n_x), np.zeros(columns.shape[0])
+        for a in np.argsort(-x, kind="stable"):
+            if x[a] <= 1e-6:
+                break
+            column = columns[:, a].toarray().ravel()
+            if np.all(used + column <= game.leader_upper + 1e-9):
+                decision[a], used = 1.0, used + column
+        if np.any(used < game.leader_lower - 1e-9) or decision.tobytes() in self.visited:
+            return True
+        return self.evaluate(decision, budget)
+
+    def branching(self, x: np.ndarray) -> int:
+        """The fractional decision with the largest min(x, 1 - x) times the profit it removes (the
+        most fractional one when none removes profit)."""
+        fraction = np.minimum(x, 1.0 - x)
+        score = fraction * self.removed_profit
+        return int(np.argmax(score if score.max() > 1e-9 else fraction))
+
+    def tolerance(self) -> float:
+        return self.gap * max(1.0, abs(self.upper)) if np.isfinite(self.upper) else 0.0
+
+    def stopped(self, lower: float, iteration: int, why: str) -> _Run:
         status = Status.FEASIBLE if self.best_x is not None else Status.LIMIT
-        bound = None if not np.isfinite(lower) else lower + game.leader_constant
-        return _Run(status, f"interdiction cuts stopped at a limit after {iteration} iterations; proven bound "
+        bound = None if not np.isfinite(lower) else min(lower, self.upper) + self.game.leader_constant
+        return _Run(status, f"interdiction branch-and-cut stopped at {why} after {iteration} nodes; proven bound "
                     f"{bound}", self.best_x, self.best_y, bound, iteration)
 
-    def evaluate(self, candidates: list[np.ndarray], budget: TimeBudget) -> int | None:
-        """Solve the follower at each decision not evaluated before, keep the best and add each
-        response's cut; the number evaluated, or None if a follower solve did not end optimal."""
-        fresh = 0
-        for x in candidates:
-            if x.tobytes() in self.visited:
-                continue
-            self.visited.add(x.tobytes())
-            response = self.follower.solve(x, time_limit=budget.remaining())
-            if response.status != "optimal":
-                return None
-            fresh += 1
-            value = float(self.game.leader_cost @ x) - self.game.scale * float(response.objective)
-            if value < self.upper:
-                self.best_x, self.best_y, self.upper = x, response.x, value
-            self.add_cut(response.x)
-        return fresh
+    def evaluate(self, x: np.ndarray, budget: TimeBudget) -> bool:
+        """Solve the follower at ``x``, keep it if best and add its response's cut; False if the
+        follower's solve did not end optimal."""
+        self.visited.add(x.tobytes())
+        response = self.follower.solve(x, time_limit=_limit(bool(self.game.form.integer.any()), budget))
+        if response.status != "optimal":
+            return False
+        value = float(self.game.leader_cost @ x) - self.game.scale * float(response.objective)
+        if value < self.upper:
+            self.best_x, self.best_y, self.upper = x, response.x, value
+        self.add_cut(response.x)
+        return True
 
-    def offer_incumbent(self) -> None:
-        """Give the master the best decision found, with theta at its (exact) cut value, as a
-        starting incumbent."""
-        if self.best_x is None:
-            return
-        theta = (float(self.game.leader_cost @ self.best_x) - self.upper) / self.game.scale
-        solution = highspy.HighsSolution()
-        solution.col_value = [*map(float, self.best_x), theta]
-        self.master.highs.setSolution(solution)
+
+def _limit(is_mip: bool, budget: TimeBudget) -> float | None:
+    """The HiGHS time limit of one solve: the budget's remaining seconds for a MILP; none for an
+    LP, because HiGHS's LP clock adds up over all solves on the same object (a series of small
+    LPs would stop at about half the budget). The budget is checked at every node instead."""
+    return budget.remaining() if is_mip else None
 
 
 METHOD = register(InterdictionCutsMethod())
