@@ -30,6 +30,7 @@ leader terms (x @ C @ y), a quadratic or nonlinear part, or a nonlinear leader i
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -48,6 +49,12 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
+from pybilevel.methods.value_function_cuts import (
+    integral_rows,
+    interval,
+    neighbourhood_deviation,
+    unit_step_rows,
+)
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
@@ -63,7 +70,6 @@ __all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun
 NAME = "value_function"
 #: relative slack of the follower-value comparisons (the order of HiGHS's feasibility tolerance)
 VALUE_TOL = 1e-7
-_INTEGRAL_TOL = 1e-9
 
 
 def accepts(structure: BilevelStructure) -> None:
@@ -145,21 +151,25 @@ class ValueFunctionDecomposition:
         lower, upper = hpr.lower.copy(), hpr.upper.copy()
         self._bound_linking(lower, upper)
         self.lower, self.upper = lower, upper
-        integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
+        self.integer = integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
         self.value_row = sp.csr_matrix((form.c, (np.zeros(len(self.y_cols), dtype=int), self.y_cols)), shape=(1, n))
         self.value_max = self._value_max()
         place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
         self.leader_rows = (form.A_x @ place_x).tocsr()  # A_x placed in the relaxation's columns
-        self.row_min, self.row_max = _interval(self.leader_rows, lower, upper)
+        self.row_min, self.row_max = self._row_ranges()
         self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
+        if os.environ.get("VF_STEP", "1") == "1":
+            self._add_unit_steps(integer)
         self.restricted = ArrayLP(
             sp.vstack([hpr.A, self.value_row]).tocsr(),
             np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, np.inf), lower, upper, integer=integer,
         )
         self.follower = FollowerAtLeader(form)
         self._responses: set[bytes] = set()
+        self._neighbourhoods: set[bytes] = set()
         self.response_cuts = 0
+        self.neighbourhood_cuts = 0
         self.linking_cuts = 0
 
     # ------------------------------------------------------------------ set-up
@@ -179,6 +189,50 @@ class ValueFunctionDecomposition:
                 )
             lower[col] = np.ceil(lower[col] - 1e-6)
             upper[col] = np.floor(upper[col] + 1e-6)
+
+    def _add_unit_steps(self, integer: np.ndarray) -> None:
+        """The unit-step conditions of :func:`unit_step_rows` on the master (once, before any cut)."""
+        form, n = self.form, len(self.hpr.columns)
+        place_y = sp.csr_matrix((np.ones(len(self.y_cols)), (np.arange(len(self.y_cols)), self.y_cols)),
+                                shape=(len(self.y_cols), n))
+        rows = (form.A_y @ place_y + self.leader_rows).tocsr()
+        ints = np.asarray(form.integer, dtype=bool)
+        steps = unit_step_rows(rows, form.row_lower, form.row_upper, form.c[ints], self.y_cols[ints],
+                               integer, self.lower, self.upper)
+        if steps.binaries:
+            self.master.add_columns(np.zeros(steps.binaries), np.ones(steps.binaries), integer=True)
+        if steps.A.shape[0]:
+            self.master.add_rows(steps.A, steps.lower, steps.upper)
+
+    def _row_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Proven least and greatest linking part A_x x of each follower row: the box's interval,
+        tightened by the high-point relaxation's LP (rounded where the row moves in whole units)."""
+        low, high = interval(self.leader_rows, self.lower, self.upper)
+        integral = integral_rows(self.leader_rows)
+        for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
+            row = self.leader_rows[r].toarray().ravel()
+            top, bottom = self.hpr.lp_max(row), -self.hpr.lp_max(-row)
+            if integral[r]:
+                top, bottom = np.floor(top + 1e-6), np.ceil(bottom - 1e-6)
+            high[r], low[r] = min(high[r], top), max(low[r], bottom)
+        return low, high
+
+    def add_robust_cut(self, time_limit: float | None) -> None:
+        """``c @ y <= c @ r`` for a response r feasible at every decision (every row's linking part
+        at its proven extremes): phi(x) <= c @ r everywhere, and every big-M shrinks to it."""
+        form = self.form
+        robust = ArrayLP(form.A_y, form.row_lower - self.row_min, form.row_upper - self.row_max,
+                         form.var_lower, form.var_upper, integer=form.integer)
+        solution = robust.solve(form.c, time_limit=time_limit)
+        if not solution.has_point or solution.status not in ("optimal", "limit"):
+            return
+        objective = float(form.c @ solution.x)
+        threshold = objective + VALUE_TOL * max(1.0, abs(objective))
+        if threshold < self.value_max:
+            row = np.concatenate([self.value_row.toarray().ravel(), np.zeros(self.master.n_cols - self.value_row.shape[1])])
+            self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([threshold]))
+            self.value_max = threshold
+            self.response_cuts += 1
 
     def _value_max(self) -> float:
         """A proven upper bound of the follower objective c @ y over the high-point relaxation."""
@@ -240,6 +294,28 @@ class ValueFunctionDecomposition:
             return None
         return 1 if sign * row.data[0] > 0 else -1
 
+    def add_neighbourhood_cut(self, y: np.ndarray, x_hat: np.ndarray) -> bool:
+        """``c @ y_master <= c @ y + big * D(x)`` for a response ``y`` feasible at ``x_hat``
+        (:mod:`pybilevel.methods.value_function_cuts`); whether the cut could be written."""
+        key = np.round(np.concatenate([y, x_hat[self.link_cols]]), 9).tobytes()
+        if key in self._neighbourhoods:
+            return True
+        deviation = neighbourhood_deviation(self.leader_rows, self.form.row_lower, self.form.row_upper,
+                                            self.form.A_y @ y, x_hat, self.lower, self.upper)
+        if deviation is None:
+            return False
+        self._neighbourhoods.add(key)
+        objective = float(self.form.c @ y)
+        threshold = objective + VALUE_TOL * max(1.0, abs(objective))
+        big = self.value_max - threshold
+        if big > 0:
+            row = self.value_row.toarray().ravel() - big * deviation.coef
+            row = np.concatenate([row, np.zeros(self.master.n_cols - len(row))])
+            self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]),
+                                 np.array([threshold + big * deviation.constant]))
+        self.neighbourhood_cuts += 1
+        return True
+
     def add_response_cut(self, y: np.ndarray) -> None:
         """If response ``y`` is feasible for the follower at x, then c @ y_master <= c @ y."""
         key = np.round(y, 9).tobytes()
@@ -249,9 +325,10 @@ class ValueFunctionDecomposition:
         form = self.form
         used = form.A_y @ y
         alternatives = []
+        whole = integral_rows(self.leader_rows)
         for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
             row = self.leader_rows[r]
-            integral = np.all(np.abs(row.data - np.round(row.data)) <= _INTEGRAL_TOL)
+            integral = whole[r]
             if np.isfinite(form.row_upper[r]):  # violated above: a @ x > row_upper - A_y y
                 beta = form.row_upper[r] - used[r]
                 rhs = np.floor(beta + 1e-9) + 1 if integral else beta
@@ -301,6 +378,8 @@ class ValueFunctionDecomposition:
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
+        if os.environ.get("VF_ROBUST", "1") == "1":
+            self.add_robust_cut(remaining())
         while not proven:
             if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
                 break
@@ -308,7 +387,7 @@ class ValueFunctionDecomposition:
             cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
             master = self.master.solve(cost, time_limit=remaining())
             if master.status == "infeasible":
-                if iteration == 1:
+                if iteration == 1 and not self._hpr_feasible(remaining()):
                     return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
                                         "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
                 lower, proven = upper, True
@@ -348,16 +427,34 @@ class ValueFunctionDecomposition:
                 break
             visited.add(key)
             if not proven:
-                self.add_linking_cut(x_hat[self.link_cols], phi)
-                self.add_response_cut(follower.x)
-                if candidate is not None:
-                    self.add_response_cut(candidate[self.y_cols])
+                self._add_cuts(x_hat, phi, follower.x, None if candidate is None else candidate[self.y_cols])
         if proven and best is None:
             return self._finish(Status.INFEASIBLE, "the constraints have common points, but at no leader decision does "
                                 "a follower-optimal response satisfy the leader's constraints (bilevel infeasible)",
                                 None, upper, lower, iteration)
         status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
         return self._finish(status, stop, best, upper, lower, iteration)
+
+    def _add_cuts(self, x_hat: np.ndarray, phi: float, response: np.ndarray, candidate: np.ndarray | None) -> None:
+        """The cuts of one iteration: at x_hat from the follower's optimal response (and the
+        restricted problem's), plus the global response cuts."""
+        import os
+        mode = os.environ.get("VF_MODE", "both")
+        exact = mode != "old" and self.add_neighbourhood_cut(response, x_hat)
+        if not exact:
+            self.add_linking_cut(x_hat[self.link_cols], phi)
+        if candidate is not None and mode != "old":
+            self.add_neighbourhood_cut(candidate, x_hat)
+        if mode in ("old", "both") or not exact:
+            self.add_response_cut(response)
+            if candidate is not None:
+                self.add_response_cut(candidate)
+
+    def _hpr_feasible(self, time_limit: float | None) -> bool:
+        """Whether the high-point relaxation alone (no unit-step rows, no cuts) has an integer point."""
+        hpr = self.hpr
+        plain = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, integer=self.integer)
+        return plain.solve(np.zeros(len(hpr.columns)), time_limit=time_limit).status != "infeasible"
 
     def _restricted(self, x_hat: np.ndarray, phi: float, time_limit: float | None) -> np.ndarray | None:
         """The leader's best bilevel-feasible point with the linking variables at x_hat, if any."""
@@ -393,15 +490,6 @@ def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> tuple
     for var, coef in zip(repn.linear_vars, repn.linear_coefs):
         cost[hpr.column_of(var)] += coef
     return cost, float(repn.constant)
-
-
-def _interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise min and max of rows @ z over the box (inf where a used column is unbounded)."""
-    pos, neg = rows.maximum(0), rows.minimum(0)
-    with np.errstate(invalid="ignore"):
-        low = pos @ np.where(pos.getnnz(axis=0) > 0, lower, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, upper, 0)
-        high = pos @ np.where(pos.getnnz(axis=0) > 0, upper, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, lower, 0)
-    return np.asarray(low).ravel(), np.asarray(high).ravel()
 
 
 class ValueFunctionMethod(Method):
