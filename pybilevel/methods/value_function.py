@@ -34,6 +34,7 @@ import os
 import time
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -410,7 +411,7 @@ class ValueFunctionDecomposition:
                 stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
                 break
             phi = follower.objective
-            candidate = self._restricted(x_hat, phi, remaining())
+            candidate = self._restricted(x_hat, phi, follower.x, upper, remaining())
             # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
             master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
             if candidate is None and master_feasible:
@@ -456,12 +457,23 @@ class ValueFunctionDecomposition:
         plain = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, integer=self.integer)
         return plain.solve(np.zeros(len(hpr.columns)), time_limit=time_limit).status != "infeasible"
 
-    def _restricted(self, x_hat: np.ndarray, phi: float, time_limit: float | None) -> np.ndarray | None:
-        """The leader's best bilevel-feasible point with the linking variables at x_hat, if any."""
+    def _restricted(self, x_hat: np.ndarray, phi: float, response: np.ndarray, upper: float,
+                    time_limit: float | None) -> np.ndarray | None:
+        """The leader's best bilevel-feasible point with the linking variables at x_hat, if it is
+        better than ``upper`` (HiGHS prunes the rest); the follower's ``response`` there is its
+        starting point."""
         cols = self.link_cols
         self.restricted.set_col_bounds(cols, x_hat[cols], x_hat[cols])
         hpr = self.hpr
         self.restricted.set_row_bounds(np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi))
+        if os.environ.get("VF_CUTOFF", "1") == "1":
+            self.restricted.highs.setOptionValue("objective_bound", float(upper))
+        if os.environ.get("VF_START", "1") == "1":
+            start = x_hat.copy()
+            start[self.y_cols] = response
+            solution = highspy.HighsSolution()
+            solution.col_value = list(map(float, start))
+            self.restricted.highs.setSolution(solution)
         solution = self.restricted.solve(self.cost, time_limit=time_limit)
         return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
 

@@ -219,4 +219,5 @@ def _step_alternatives(col: int, step: float, rows: sp.csr_matrix, csc: sp.csc_m
 def _integer_rows(rows: sp.csr_matrix, integer: np.ndarray) -> np.ndarray:
     """Rows whose every column is integer."""
     fractional = rows.multiply(~integer[None, :]).tocsr()
+    fractional.eliminate_zeros()
     return np.diff(fractional.indptr) == 0
