@@ -14,10 +14,17 @@ You (2019), but without its epsilon and multiplier bounds:
   - a *linking cut* for every linking decision ``xL`` visited: if the leader's variables that
     appear in the follower's rows (the linking variables) equal ``xL``, then ``c @ y <= phi(xL)``.
   "if" is encoded with binaries whose big-M values are proven (variable bounds, HPR LP bounds);
+  - the *unit-step conditions* (:mod:`pybilevel.methods.unit_steps`): no integer follower
+    variable can take an improving unit step, written once before the first solve;
+  - a *robust response cut*: a response feasible at every decision (each row's linking part at
+    its proven extremes) bounds ``phi`` everywhere, ``c @ y <= c @ r``, and every big-M with it;
 * **follower**: the follower MILP at the master's decision gives ``phi(xL)`` and a response;
+  the master's other improving incumbents (HiGHS's callback) are evaluated too, so one master
+  solve yields several decisions' cuts;
 * **restricted problem**: the leader's best point with the linking variables fixed at ``xL``
   and ``c @ y <= phi(xL)`` (the optimistic choice among the follower's optima) is bilevel
-  feasible: an upper bound.
+  feasible: an upper bound. It is started from the follower's response and cut off at the
+  incumbent (HiGHS's ``objective_bound``), so a decision that cannot improve it costs little.
 
 All three are MILPs solved by HiGHS on arrays (:class:`pybilevel.solvers.highs.ArrayLP`).
 Exactness needs what MibS also requires: every linking variable is integer and bounded (a
@@ -30,7 +37,6 @@ leader terms (x @ C @ y), a quadratic or nonlinear part, or a nonlinear leader i
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
@@ -50,12 +56,7 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
-from pybilevel.methods.value_function_cuts import (
-    integral_rows,
-    interval,
-    neighbourhood_deviation,
-    unit_step_rows,
-)
+from pybilevel.methods.unit_steps import integral_rows, interval, unit_step_rows
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
@@ -64,6 +65,7 @@ from pybilevel.model.structure import BilevelStructure, LeaderClass
 from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.highs import ArrayLP
+from pybilevel.solvers.incumbents import improving_incumbents
 from pybilevel.timing import TimeBudget, timed
 
 __all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun", "ValueFunctionDecomposition"]
@@ -160,17 +162,14 @@ class ValueFunctionDecomposition:
         self.row_min, self.row_max = self._row_ranges()
         self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
-        if os.environ.get("VF_STEP", "1") == "1":
-            self._add_unit_steps(integer)
+        self._add_unit_steps(integer)
         self.restricted = ArrayLP(
             sp.vstack([hpr.A, self.value_row]).tocsr(),
             np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, np.inf), lower, upper, integer=integer,
         )
         self.follower = FollowerAtLeader(form)
         self._responses: set[bytes] = set()
-        self._neighbourhoods: set[bytes] = set()
         self.response_cuts = 0
-        self.neighbourhood_cuts = 0
         self.linking_cuts = 0
 
     # ------------------------------------------------------------------ set-up
@@ -295,28 +294,6 @@ class ValueFunctionDecomposition:
             return None
         return 1 if sign * row.data[0] > 0 else -1
 
-    def add_neighbourhood_cut(self, y: np.ndarray, x_hat: np.ndarray) -> bool:
-        """``c @ y_master <= c @ y + big * D(x)`` for a response ``y`` feasible at ``x_hat``
-        (:mod:`pybilevel.methods.value_function_cuts`); whether the cut could be written."""
-        key = np.round(np.concatenate([y, x_hat[self.link_cols]]), 9).tobytes()
-        if key in self._neighbourhoods:
-            return True
-        deviation = neighbourhood_deviation(self.leader_rows, self.form.row_lower, self.form.row_upper,
-                                            self.form.A_y @ y, x_hat, self.lower, self.upper)
-        if deviation is None:
-            return False
-        self._neighbourhoods.add(key)
-        objective = float(self.form.c @ y)
-        threshold = objective + VALUE_TOL * max(1.0, abs(objective))
-        big = self.value_max - threshold
-        if big > 0:
-            row = self.value_row.toarray().ravel() - big * deviation.coef
-            row = np.concatenate([row, np.zeros(self.master.n_cols - len(row))])
-            self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]),
-                                 np.array([threshold + big * deviation.constant]))
-        self.neighbourhood_cuts += 1
-        return True
-
     def add_response_cut(self, y: np.ndarray) -> None:
         """If response ``y`` is feasible for the follower at x, then c @ y_master <= c @ y."""
         key = np.round(y, 9).tobytes()
@@ -379,56 +356,62 @@ class ValueFunctionDecomposition:
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
-        if os.environ.get("VF_ROBUST", "1") == "1":
-            self.add_robust_cut(remaining())
-        while not proven:
-            if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
-                break
-            iteration += 1
-            cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
-            master = self.master.solve(cost, time_limit=remaining())
-            if master.status == "infeasible":
-                if iteration == 1 and not self._hpr_feasible(remaining()):
-                    return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
-                                        "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
-                lower, proven = upper, True
-                break
-            if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
-                return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
-                                    "follower's variables finite bounds", best, upper, lower, iteration)
-            lower = max(lower, master.bound)
-            if master.status != "optimal" or not master.has_point:
-                break
-            x_hat = master.x[:n].copy()
-            x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
-            follower = self.follower.solve(x_hat[self.x_cols], time_limit=remaining())
-            if follower.status in ("unbounded", "infeasible_or_unbounded"):
-                point = ", ".join(f"{self.hpr.variables[c].name}={x_hat[c]:g}" for c in self.x_cols)
-                return self._finish(Status.FOLLOWER_UNBOUNDED, f"follower {self.form.follower.name} has no optimum "
-                                    f"(its objective is unbounded) at the leader decision {point}: bound its variables",
-                                    best, upper, lower, iteration)
-            if follower.status != "optimal":
-                stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
-                break
-            phi = follower.objective
-            candidate = self._restricted(x_hat, phi, follower.x, upper, remaining())
-            # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
-            master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
-            if candidate is None and master_feasible:
-                candidate = x_hat  # the restricted problem failed numerically; the master's point is feasible
-                candidate[self.y_cols] = master.x[self.y_cols]
-            if candidate is not None and self.cost @ candidate < upper:
-                best, upper = candidate, float(self.cost @ candidate)
-            proven = master_feasible or self._converged(lower, upper)
-            if progress is not None:
-                progress.record(iteration, lower, upper)
-            key = x_hat[self.link_cols].tobytes()
-            if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
-                stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
-                break
-            visited.add(key)
-            if not proven:
-                self._add_cuts(x_hat, phi, follower.x, None if candidate is None else candidate[self.y_cols])
+        self.add_robust_cut(remaining())
+        with improving_incumbents(self.master.highs, n) as found:  # the master's incumbents
+            while not proven:
+                if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
+                    break
+                iteration += 1
+                cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
+                found.clear()
+                master = self.master.solve(cost, time_limit=remaining())
+                if master.status == "infeasible":
+                    if iteration == 1 and not self._hpr_feasible(remaining()):
+                        return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
+                                            "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
+                    lower, proven = upper, True
+                    break
+                if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
+                    return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
+                                        "follower's variables finite bounds", best, upper, lower, iteration)
+                lower = max(lower, master.bound)
+                if master.status != "optimal" or not master.has_point:
+                    break
+                x_hat = master.x[:n].copy()
+                x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
+                follower = self.follower.solve(x_hat[self.x_cols], time_limit=remaining())
+                if follower.status in ("unbounded", "infeasible_or_unbounded"):
+                    point = ", ".join(f"{self.hpr.variables[c].name}={x_hat[c]:g}" for c in self.x_cols)
+                    return self._finish(Status.FOLLOWER_UNBOUNDED, f"follower {self.form.follower.name} has no optimum "
+                                        f"(its objective is unbounded) at the leader decision {point}: bound its variables",
+                                        best, upper, lower, iteration)
+                if follower.status != "optimal":
+                    stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
+                    break
+                phi = follower.objective
+                candidate = self._restricted(x_hat, phi, follower.x, upper, remaining())
+                # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
+                master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
+                if candidate is None and master_feasible:
+                    candidate = x_hat  # the restricted problem found nothing (or nothing better): the master's point
+                    candidate[self.y_cols] = master.x[self.y_cols]
+                if candidate is not None and self.cost @ candidate < upper:
+                    best, upper = candidate, float(self.cost @ candidate)
+                proven = master_feasible or self._converged(lower, upper)
+                if progress is not None:
+                    progress.record(iteration, lower, upper)
+                key = x_hat[self.link_cols].tobytes()
+                if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
+                    stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
+                    break
+                visited.add(key)
+                if not proven:
+                    self._add_cuts(x_hat, phi, follower.x, None if candidate is None else candidate[self.y_cols])
+                    for point in found:  # the master's other incumbents: more cuts from one master solve
+                        if remaining() is not None and remaining() <= 0:
+                            break
+                        upper, best = self._evaluate(point, visited, upper, best, remaining())
+                found.clear()
         if proven and best is None:
             return self._finish(Status.INFEASIBLE, "the constraints have common points, but at no leader decision does "
                                 "a follower-optimal response satisfy the leader's constraints (bilevel infeasible)",
@@ -436,20 +419,32 @@ class ValueFunctionDecomposition:
         status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
         return self._finish(status, stop, best, upper, lower, iteration)
 
+    def _evaluate(self, point: np.ndarray, visited: set[bytes], upper: float, best, time_limit: float | None):
+        """Follower and restricted problem at a master incumbent's decision not visited before:
+        its cuts, and the better of (upper, best) and its restricted point."""
+        x_hat = point.copy()
+        x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
+        key = x_hat[self.link_cols].tobytes()
+        if key in visited:
+            return upper, best
+        follower = self.follower.solve(x_hat[self.x_cols], time_limit=time_limit)
+        if follower.status != "optimal":
+            return upper, best
+        visited.add(key)
+        phi = follower.objective
+        candidate = self._restricted(x_hat, phi, follower.x, upper, time_limit)
+        if candidate is not None and self.cost @ candidate < upper:
+            best, upper = candidate, float(self.cost @ candidate)
+        self._add_cuts(x_hat, phi, follower.x, None if candidate is None else candidate[self.y_cols])
+        return upper, best
+
     def _add_cuts(self, x_hat: np.ndarray, phi: float, response: np.ndarray, candidate: np.ndarray | None) -> None:
-        """The cuts of one iteration: at x_hat from the follower's optimal response (and the
-        restricted problem's), plus the global response cuts."""
-        import os
-        mode = os.environ.get("VF_MODE", "both")
-        exact = mode != "old" and self.add_neighbourhood_cut(response, x_hat)
-        if not exact:
-            self.add_linking_cut(x_hat[self.link_cols], phi)
-        if candidate is not None and mode != "old":
-            self.add_neighbourhood_cut(candidate, x_hat)
-        if mode in ("old", "both") or not exact:
-            self.add_response_cut(response)
-            if candidate is not None:
-                self.add_response_cut(candidate)
+        """The cuts learnt at x_hat: its linking cut and the response cuts of the follower's optimal
+        response and of the restricted problem's answer."""
+        self.add_linking_cut(x_hat[self.link_cols], phi)
+        self.add_response_cut(response)
+        if candidate is not None:
+            self.add_response_cut(candidate)
 
     def _hpr_feasible(self, time_limit: float | None) -> bool:
         """Whether the high-point relaxation alone (no unit-step rows, no cuts) has an integer point."""
@@ -466,14 +461,12 @@ class ValueFunctionDecomposition:
         self.restricted.set_col_bounds(cols, x_hat[cols], x_hat[cols])
         hpr = self.hpr
         self.restricted.set_row_bounds(np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi))
-        if os.environ.get("VF_CUTOFF", "1") == "1":
-            self.restricted.highs.setOptionValue("objective_bound", float(upper))
-        if os.environ.get("VF_START", "1") == "1":
-            start = x_hat.copy()
-            start[self.y_cols] = response
-            solution = highspy.HighsSolution()
-            solution.col_value = list(map(float, start))
-            self.restricted.highs.setSolution(solution)
+        self.restricted.highs.setOptionValue("objective_bound", float(upper))
+        point = x_hat.copy()
+        point[self.y_cols] = response
+        start = highspy.HighsSolution()
+        start.col_value = [*map(float, point)]
+        self.restricted.highs.setSolution(start)
         solution = self.restricted.solve(self.cost, time_limit=time_limit)
         return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
 

@@ -1,34 +1,12 @@
-"""Master strengthenings for ``value_function``: neighbourhood cuts and unit-step conditions.
+"""Unit-step conditions: a follower optimum admits no improving unit step (for ``value_function``).
 
-**Neighbourhood cuts** (no new binaries, exact at their decision).
-
-A follower response ``r`` feasible at the leader's decision ``x_hat`` bounds the follower's
-value, ``phi(x) <= c @ r``, at every x where ``r`` stays feasible. With every linking variable
-of ``x_hat`` at one of its bounds, the deviation from ``x_hat`` is a nonnegative linear function,
-``dev_j(x) = x_j - l_j`` (``x_hat_j = l_j``) or ``u_j - x_j`` (``x_hat_j = u_j``), and a row of the
-follower's can only be violated by the *harmful* parts of the deviations. Row i (upper limit,
-say) is violated at an integer x only if ``sum_j h_ij dev_j(x) >= t_i``, with ``h_ij >= 0`` the
-growth of the row per unit of dev_j and ``t_i`` the row's slack at ``x_hat`` (rounded up to the
-next integer violation when the row's linking coefficients are integer). So
-
-    D(x) = sum_j w_j dev_j(x),   w_j = min(1, max_i h_ij / t_i),
-
-is 0 at ``x_hat``, nonnegative on the box, and at least 1 wherever ``r`` is infeasible (a dev_j
-of a column with ``w_j = 1`` is an integer >= 1 when nonzero; otherwise the row's own sum already
-reaches ``t_i``). The cut ``c @ y <= c @ r + M D(x)``, with M the proven range of ``c @ y``
-above ``c @ r``, is therefore valid, binds exactly at ``x_hat`` like the linking (no-good) cut
-there, and weakens gradually around it; on binary linking variables this is the value-function
-cut of Lozano & Smith (Oper. Res. 65(3), 2017) with the weights the rows' slacks allow. A
-linking variable strictly inside its bounds with a coefficient in a constrained row has a
-deviation of either sign, which is not linear: no cut then (the caller keeps its big-M cuts).
-
-**Unit-step conditions.** At a follower optimum no integer follower variable with a nonzero cost
-can take one unit step in its improving direction (the other variables kept): the step must hit
-the variable's bound or break a follower row. Every bilevel-feasible point satisfies this
-disjunction, so the master may require it (a binary per alternative, big-M values from the
-variable box; one alternative is written as a plain row). It makes the master's follower
-*maximal* in the sense of the follower's objective, where the high-point relaxation lets the
-leader leave follower-profitable room unused.
+At a follower optimum no integer follower variable with a nonzero cost can take one unit step
+in its improving direction with the other variables kept: the step must hit the variable's
+bound or break a follower row. Every bilevel-feasible point satisfies this disjunction, so the
+value-function master may require it: a binary per alternative with big-M values from the
+variable box and the row limits (one alternative is written as a plain row). The master's
+follower answer is then *locally maximal* for the follower's objective, where the high-point
+relaxation lets the leader leave follower-profitable room unused.
 """
 from __future__ import annotations
 
@@ -37,66 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Deviation", "StepRows", "integral_rows", "interval", "neighbourhood_deviation", "unit_step_rows"]
+__all__ = ["StepRows", "integral_rows", "interval", "unit_step_rows"]
 
 _TOL = 1e-9
-#: a response within this of a row limit at x_hat counts as feasible there (HiGHS's tolerance)
-_FEASIBLE = 1e-6
-
-
-@dataclass(frozen=True)
-class Deviation:
-    """``D(x) = coef @ x + constant`` over the relaxation's columns (see the module docstring)."""
-
-    coef: np.ndarray
-    constant: float
-
-
-def neighbourhood_deviation(
-    rows: sp.csr_matrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    used: np.ndarray,
-    x_hat: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-) -> Deviation | None:
-    """The deviation D of the module docstring for a response using ``used = A_y @ r`` of each
-    follower row, with ``rows`` the rows' linking coefficients over the relaxation's columns
-    (integer columns with finite ``lower``/``upper``). None when a linking variable that
-    matters is strictly inside its bounds, or when the response is infeasible at ``x_hat``."""
-    direction = np.zeros(len(x_hat))
-    at_lower = np.abs(x_hat - lower) <= _TOL
-    at_upper = np.abs(x_hat - upper) <= _TOL
-    direction[at_lower & ~at_upper] = 1.0
-    direction[at_upper & ~at_lower] = -1.0
-    interior = ~(at_lower | at_upper)
-    span = upper - lower
-    activity = rows @ x_hat
-    integral = integral_rows(rows)
-    growth = rows.multiply(direction[None, :]).tocsr()  # d(row) / d(dev_j)
-    weight = np.zeros(len(x_hat))
-    for side, limit in ((1.0, row_upper), (-1.0, row_lower)):
-        finite = np.isfinite(limit)
-        slack = side * (limit - used - activity)  # room left before the row breaks, at x_hat
-        need = np.where(integral, np.floor(slack + _TOL) + 1.0, slack)  # harmful growth that breaks it
-        harmful = (growth * side).maximum(0).tocsr()
-        reach = harmful @ span
-        for i in np.flatnonzero(finite & (np.diff(rows.indptr) > 0)):
-            if _touches(rows, i, interior):
-                return None
-            if reach[i] < need[i] - _TOL:
-                continue  # no deviation in the box breaks this row
-            if slack[i] < -_FEASIBLE:
-                return None  # the response is infeasible at x_hat itself
-            if integral[i]:
-                need[i] = max(need[i], 1.0)  # within the solvers' tolerance at x_hat: a unit step breaks it
-            cols = harmful.indices[harmful.indptr[i]: harmful.indptr[i + 1]]
-            vals = harmful.data[harmful.indptr[i]: harmful.indptr[i + 1]]
-            share = np.ones(len(vals)) if need[i] <= _TOL else np.minimum(1.0, vals / need[i])
-            weight[cols] = np.maximum(weight[cols], share)
-    coef = weight * direction
-    return Deviation(coef, float(-coef @ x_hat))
 
 
 def integral_rows(rows: sp.csr_matrix) -> np.ndarray:
@@ -104,11 +25,6 @@ def integral_rows(rows: sp.csr_matrix) -> np.ndarray:
     off = np.abs(rows.data - np.round(rows.data)) > _TOL
     return np.bincount(np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr)), weights=off,
                        minlength=rows.shape[0]) == 0
-
-
-def _touches(rows: sp.csr_matrix, i: int, interior: np.ndarray) -> bool:
-    """Whether row i has a coefficient on a column strictly inside its bounds (either sign harms)."""
-    return bool(interior[rows.indices[rows.indptr[i]: rows.indptr[i + 1]]].any())
 
 
 def interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
