@@ -97,6 +97,7 @@ def test_unit_step_rows_exclude_improvable_answers():
 @pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
 def test_robust_response_bounds_the_follower_value_at_every_bilevel_feasible_decision(kind, seed):
     p, d, xs, _ = setting(kind, seed)
+    d.tighten_row_ranges(lambda: None)
     d.add_robust_cut(None)
     values = [p.follower_value(x) for x in xs if p.best_response(x) is not None]  # phi, minimisation form
     assert max(values) <= d.value_max

@@ -38,6 +38,7 @@ leader terms (x @ C @ y), a quadratic or nonlinear part, or a nonlinear leader i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -159,7 +160,7 @@ class ValueFunctionDecomposition:
         self.value_max = self._value_max()
         place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
         self.leader_rows = (form.A_x @ place_x).tocsr()  # A_x placed in the relaxation's columns
-        self.row_min, self.row_max = self._row_ranges()
+        self.row_min, self.row_max = interval(self.leader_rows, lower, upper)  # tightened by tighten_row_ranges
         self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
         self._add_unit_steps(integer)
@@ -204,18 +205,20 @@ class ValueFunctionDecomposition:
         if steps.A.shape[0]:
             self.master.add_rows(steps.A, steps.lower, steps.upper)
 
-    def _row_ranges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Proven least and greatest linking part A_x x of each follower row: the box's interval,
-        tightened by the high-point relaxation's LP (rounded where the row moves in whole units)."""
-        low, high = interval(self.leader_rows, self.lower, self.upper)
+    def tighten_row_ranges(self, remaining: Callable[[], float | None]) -> None:
+        """Tighten each follower row's proven range of its linking part A_x x (``row_min``,
+        ``row_max``: the box's interval) by the high-point relaxation's LP, rounded where the row
+        moves in whole units; two LPs per row, while ``remaining()`` time is left."""
         integral = integral_rows(self.leader_rows)
         for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
+            left = remaining()
+            if left is not None and left <= 0:
+                return
             row = self.leader_rows[r].toarray().ravel()
             top, bottom = self.hpr.lp_max(row), -self.hpr.lp_max(-row)
             if integral[r]:
                 top, bottom = np.floor(top + 1e-6), np.ceil(bottom - 1e-6)
-            high[r], low[r] = min(high[r], top), max(low[r], bottom)
-        return low, high
+            self.row_max[r], self.row_min[r] = min(self.row_max[r], top), max(self.row_min[r], bottom)
 
     def add_robust_cut(self, time_limit: float | None) -> None:
         """``c @ y <= c @ r`` for a response r feasible at every decision (every row's linking part
@@ -356,6 +359,7 @@ class ValueFunctionDecomposition:
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
+        self.tighten_row_ranges(remaining)
         self.add_robust_cut(remaining())
         with improving_incumbents(self.master.highs, n) as found:  # the master's incumbents
             while not proven:
