@@ -1,7 +1,7 @@
 """Random MILP-MILP bilevel families (seeded) and ``value_function`` on them and on the shared
 general MibS instances.
 
-    .venv/bin/python benchmarks/milp_families.py [--sizes 10 20 30 50] [--seeds 0 1] [--time-limit 30]
+    .venv/bin/python benchmarks/milp_families.py [--sizes 10 15 20 30 50] [--seeds 0 1] [--time-limit 30]
 
 Family ``n`` (n variables per level): binary leader x with a budget sum x <= n / 3; integer
 follower y in [0, 5]; the follower maximises d @ y (d in 1..9) over n / 2 packing rows
@@ -59,7 +59,7 @@ def run(model, time_limit: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 30, 50])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 15, 20, 30, 50])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--time-limit", type=float, default=30.0)
     args = parser.parse_args(argv)

@@ -171,9 +171,10 @@ def to_pyomo(p: IntegerBilevel, explicit_bounds: bool = True) -> pyo.ConcreteMod
 
 
 def random_integer_bilevel(seed: int, n_x: int = 2, n_y: int = 3, m: int = 3, mixed: bool = False,
-                           fractional: bool = False, box: int = 3) -> tuple[IntegerBilevel, tuple]:
-    """A random instance with x in {0..box}^n_x and y in [0, box]^n_y (y integer, or its last entry
-    continuous with ``mixed``); integer coefficients, or halves in A with ``fractional``.
+                           fractional: bool = False, box: int = 3, y_box: int | None = None) -> tuple[IntegerBilevel, tuple]:
+    """A random instance with x in {0..box}^n_x and y in [0, y_box]^n_y (``y_box`` defaults to
+    ``box``; y integer, or its last entry continuous with ``mixed``); integer coefficients, or
+    halves in A with ``fractional``.
 
     Drawn again until the problem is bilevel feasible; a leader row in (x, y) makes the leader's
     constraints bind on the follower's answer. Returns the instance and its enumerated optimum.
@@ -188,7 +189,7 @@ def random_integer_bilevel(seed: int, n_x: int = 2, n_y: int = 3, m: int = 3, mi
         b = rng.integers(0, 8, size=m).astype(float)
         p = IntegerBilevel(
             cx=rng.integers(-5, 6, n_x), cy=rng.integers(-5, 6, n_y), d=rng.integers(-5, 6, n_y) + (rng.uniform(-0.3, 0.3, n_y) if mixed else 0),
-            A=A, B=B, b=b, x_lb=np.zeros(n_x), x_ub=np.full(n_x, box), y_lb=np.zeros(n_y), y_ub=np.full(n_y, box),
+            A=A, B=B, b=b, x_lb=np.zeros(n_x), x_ub=np.full(n_x, box), y_lb=np.zeros(n_y), y_ub=np.full(n_y, box if y_box is None else y_box),
             integer=integer, Gx=rng.integers(-3, 4, (1, n_x)), Gy=rng.integers(-3, 4, (1, n_y)), g=[rng.integers(2, 8)],
         )
         reference = p.solve_by_enumeration()

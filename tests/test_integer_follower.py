@@ -45,13 +45,14 @@ def test_continuous_linking_variable_is_refused_by_name(problem):
 
 
 CASES = [("pure", s) for s in range(12)] + [("mixed", s) for s in range(6)] + [("fractional", s) for s in range(8)]
-CASES += [("binary", s) for s in range(8)] + [("wider", s) for s in range(6)]
+CASES += [("binary", s) for s in range(8)] + [("wider", s) for s in range(6)] + [("binary-leader", s) for s in range(10)]
 KINDS = {
     "pure": {},
     "mixed": {"mixed": True},
     "fractional": {"fractional": True},
     "binary": {"box": 1, "n_x": 4, "n_y": 4},
     "wider": {"box": 2, "n_x": 3, "n_y": 5, "m": 4},  # 27 leader decisions x 243 follower points
+    "binary-leader": {"box": 1, "y_box": 3, "n_x": 4, "n_y": 4},  # 16 leader decisions x 256 follower points
 }
 
 
@@ -60,7 +61,9 @@ def test_random_instance_matches_enumeration(kind, seed):
     """pure: follower all integer; mixed: one continuous follower variable (an LP per integer part in
     the oracle); fractional: linking coefficients in halves, where a response cut is relaxed; binary:
     0/1 variables at both levels, where a cut's alternatives are the leader's binaries themselves;
-    wider: 3 leader and 5 follower integer variables in 0..2 and 4 follower rows."""
+    wider: 3 leader and 5 follower integer variables in 0..2 and 4 follower rows; binary-leader:
+    4 binary leader and 4 integer follower variables in 0..3, where the unit-step conditions and
+    the robust response have room (tests/test_value_function_master.py checks them alone)."""
     p, (expected, _, _) = random_integer_bilevel(seed, **KINDS[kind])
     res = bl.solve(to_pyomo(p), method="value_function", time_limit=60)
     assert res.ok, (res.status, res.message)

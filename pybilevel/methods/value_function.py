@@ -14,10 +14,17 @@ You (2019), but without its epsilon and multiplier bounds:
   - a *linking cut* for every linking decision ``xL`` visited: if the leader's variables that
     appear in the follower's rows (the linking variables) equal ``xL``, then ``c @ y <= phi(xL)``.
   "if" is encoded with binaries whose big-M values are proven (variable bounds, HPR LP bounds);
+  - the *unit-step conditions* (:mod:`pybilevel.methods.unit_steps`): no integer follower
+    variable can take an improving unit step, written once before the first solve;
+  - a *robust response cut*: a response feasible at every decision (each row's linking part at
+    its proven extremes) bounds ``phi`` everywhere, ``c @ y <= c @ r``, and every big-M with it;
 * **follower**: the follower MILP at the master's decision gives ``phi(xL)`` and a response;
+  the master's other improving incumbents (HiGHS's callback) are evaluated too, so one master
+  solve yields several decisions' cuts;
 * **restricted problem**: the leader's best point with the linking variables fixed at ``xL``
   and ``c @ y <= phi(xL)`` (the optimistic choice among the follower's optima) is bilevel
-  feasible: an upper bound.
+  feasible: an upper bound. It is started from the follower's response and cut off at the
+  incumbent (HiGHS's ``objective_bound``), so a decision that cannot improve it costs little.
 
 All three are MILPs solved by HiGHS on arrays (:class:`pybilevel.solvers.highs.ArrayLP`).
 Exactness needs what MibS also requires: every linking variable is integer and bounded (a
@@ -31,8 +38,10 @@ leader terms (x @ C @ y), a quadratic or nonlinear part, or a nonlinear leader i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -48,6 +57,7 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
+from pybilevel.methods.unit_steps import integral_rows, interval, unit_step_rows
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
@@ -56,6 +66,7 @@ from pybilevel.model.structure import BilevelStructure, LeaderClass
 from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.highs import ArrayLP
+from pybilevel.solvers.incumbents import improving_incumbents
 from pybilevel.timing import TimeBudget, timed
 
 __all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun", "ValueFunctionDecomposition"]
@@ -63,7 +74,6 @@ __all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun
 NAME = "value_function"
 #: relative slack of the follower-value comparisons (the order of HiGHS's feasibility tolerance)
 VALUE_TOL = 1e-7
-_INTEGRAL_TOL = 1e-9
 
 
 def accepts(structure: BilevelStructure) -> None:
@@ -145,14 +155,15 @@ class ValueFunctionDecomposition:
         lower, upper = hpr.lower.copy(), hpr.upper.copy()
         self._bound_linking(lower, upper)
         self.lower, self.upper = lower, upper
-        integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
+        self.integer = integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
         self.value_row = sp.csr_matrix((form.c, (np.zeros(len(self.y_cols), dtype=int), self.y_cols)), shape=(1, n))
         self.value_max = self._value_max()
         place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
         self.leader_rows = (form.A_x @ place_x).tocsr()  # A_x placed in the relaxation's columns
-        self.row_min, self.row_max = _interval(self.leader_rows, lower, upper)
+        self.row_min, self.row_max = interval(self.leader_rows, lower, upper)  # tightened by tighten_row_ranges
         self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
+        self._add_unit_steps(integer)
         self.restricted = ArrayLP(
             sp.vstack([hpr.A, self.value_row]).tocsr(),
             np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, np.inf), lower, upper, integer=integer,
@@ -179,6 +190,52 @@ class ValueFunctionDecomposition:
                 )
             lower[col] = np.ceil(lower[col] - 1e-6)
             upper[col] = np.floor(upper[col] + 1e-6)
+
+    def _add_unit_steps(self, integer: np.ndarray) -> None:
+        """The unit-step conditions of :func:`unit_step_rows` on the master (once, before any cut)."""
+        form, n = self.form, len(self.hpr.columns)
+        place_y = sp.csr_matrix((np.ones(len(self.y_cols)), (np.arange(len(self.y_cols)), self.y_cols)),
+                                shape=(len(self.y_cols), n))
+        rows = (form.A_y @ place_y + self.leader_rows).tocsr()
+        ints = np.asarray(form.integer, dtype=bool)
+        steps = unit_step_rows(rows, form.row_lower, form.row_upper, form.c[ints], self.y_cols[ints],
+                               integer, self.lower, self.upper)
+        if steps.binaries:
+            self.master.add_columns(np.zeros(steps.binaries), np.ones(steps.binaries), integer=True)
+        if steps.A.shape[0]:
+            self.master.add_rows(steps.A, steps.lower, steps.upper)
+
+    def tighten_row_ranges(self, remaining: Callable[[], float | None]) -> None:
+        """Tighten each follower row's proven range of its linking part A_x x (``row_min``,
+        ``row_max``: the box's interval) by the high-point relaxation's LP, rounded where the row
+        moves in whole units; two LPs per row, while ``remaining()`` time is left."""
+        integral = integral_rows(self.leader_rows)
+        for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
+            left = remaining()
+            if left is not None and left <= 0:
+                return
+            row = self.leader_rows[r].toarray().ravel()
+            top, bottom = self.hpr.lp_max(row), -self.hpr.lp_max(-row)
+            if integral[r]:
+                top, bottom = np.floor(top + 1e-6), np.ceil(bottom - 1e-6)
+            self.row_max[r], self.row_min[r] = min(self.row_max[r], top), max(self.row_min[r], bottom)
+
+    def add_robust_cut(self, time_limit: float | None) -> None:
+        """``c @ y <= c @ r`` for a response r feasible at every decision (every row's linking part
+        at its proven extremes): phi(x) <= c @ r everywhere, and every big-M shrinks to it."""
+        form = self.form
+        robust = ArrayLP(form.A_y, form.row_lower - self.row_min, form.row_upper - self.row_max,
+                         form.var_lower, form.var_upper, integer=form.integer)
+        solution = robust.solve(form.c, time_limit=time_limit)
+        if not solution.has_point or solution.status not in ("optimal", "limit"):
+            return
+        objective = float(form.c @ solution.x)
+        threshold = objective + VALUE_TOL * max(1.0, abs(objective))
+        if threshold < self.value_max:
+            row = np.concatenate([self.value_row.toarray().ravel(), np.zeros(self.master.n_cols - self.value_row.shape[1])])
+            self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([threshold]))
+            self.value_max = threshold
+            self.response_cuts += 1
 
     def _value_max(self) -> float:
         """A proven upper bound of the follower objective c @ y over the high-point relaxation."""
@@ -249,9 +306,10 @@ class ValueFunctionDecomposition:
         form = self.form
         used = form.A_y @ y
         alternatives = []
+        whole = integral_rows(self.leader_rows)
         for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
             row = self.leader_rows[r]
-            integral = np.all(np.abs(row.data - np.round(row.data)) <= _INTEGRAL_TOL)
+            integral = whole[r]
             if np.isfinite(form.row_upper[r]):  # violated above: a @ x > row_upper - A_y y
                 beta = form.row_upper[r] - used[r]
                 rhs = np.floor(beta + 1e-9) + 1 if integral else beta
@@ -301,57 +359,63 @@ class ValueFunctionDecomposition:
         def remaining() -> float | None:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
-        while not proven:
-            if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
-                break
-            iteration += 1
-            cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
-            master = self.master.solve(cost, time_limit=remaining())
-            if master.status == "infeasible":
-                if iteration == 1:
-                    return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
-                                        "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
-                lower, proven = upper, True
-                break
-            if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
-                return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
-                                    "follower's variables finite bounds", best, upper, lower, iteration)
-            lower = max(lower, master.bound)
-            if master.status != "optimal" or not master.has_point:
-                break
-            x_hat = master.x[:n].copy()
-            x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
-            follower = self.follower.solve(x_hat[self.x_cols], time_limit=remaining())
-            if follower.status in ("unbounded", "infeasible_or_unbounded"):
-                point = ", ".join(f"{self.hpr.variables[c].name}={x_hat[c]:g}" for c in self.x_cols)
-                return self._finish(Status.FOLLOWER_UNBOUNDED, f"follower {self.form.follower.name} has no optimum "
-                                    f"(its objective is unbounded) at the leader decision {point}: bound its variables",
-                                    best, upper, lower, iteration)
-            if follower.status != "optimal":
-                stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
-                break
-            phi = follower.objective
-            candidate = self._restricted(x_hat, phi, remaining())
-            # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
-            master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
-            if candidate is None and master_feasible:
-                candidate = x_hat  # the restricted problem failed numerically; the master's point is feasible
-                candidate[self.y_cols] = master.x[self.y_cols]
-            if candidate is not None and self.cost @ candidate < upper:
-                best, upper = candidate, float(self.cost @ candidate)
-            proven = master_feasible or self._converged(lower, upper)
-            if progress is not None:
-                progress.record(iteration, lower, upper)
-            key = x_hat[self.link_cols].tobytes()
-            if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
-                stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
-                break
-            visited.add(key)
-            if not proven:
-                self.add_linking_cut(x_hat[self.link_cols], phi)
-                self.add_response_cut(follower.x)
-                if candidate is not None:
-                    self.add_response_cut(candidate[self.y_cols])
+        self.tighten_row_ranges(remaining)
+        self.add_robust_cut(remaining())
+        with improving_incumbents(self.master.highs, n) as found:  # the master's incumbents
+            while not proven:
+                if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
+                    break
+                iteration += 1
+                cost = np.concatenate([self.cost, np.zeros(self.master.n_cols - n)])
+                found.clear()
+                master = self.master.solve(cost, time_limit=remaining())
+                if master.status == "infeasible":
+                    if iteration == 1 and not self._hpr_feasible(remaining()):
+                        return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
+                                            "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
+                    lower, proven = upper, True
+                    break
+                if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
+                    return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
+                                        "follower's variables finite bounds", best, upper, lower, iteration)
+                lower = max(lower, master.bound)
+                if master.status != "optimal" or not master.has_point:
+                    break
+                x_hat = master.x[:n].copy()
+                x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
+                follower = self.follower.solve(x_hat[self.x_cols], time_limit=remaining())
+                if follower.status in ("unbounded", "infeasible_or_unbounded"):
+                    point = ", ".join(f"{self.hpr.variables[c].name}={x_hat[c]:g}" for c in self.x_cols)
+                    return self._finish(Status.FOLLOWER_UNBOUNDED, f"follower {self.form.follower.name} has no optimum "
+                                        f"(its objective is unbounded) at the leader decision {point}: bound its variables",
+                                        best, upper, lower, iteration)
+                if follower.status != "optimal":
+                    stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
+                    break
+                phi = follower.objective
+                candidate = self._restricted(x_hat, phi, follower.x, upper, remaining())
+                # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
+                master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
+                if candidate is None and master_feasible:
+                    candidate = x_hat  # the restricted problem found nothing (or nothing better): the master's point
+                    candidate[self.y_cols] = master.x[self.y_cols]
+                if candidate is not None and self.cost @ candidate < upper:
+                    best, upper = candidate, float(self.cost @ candidate)
+                proven = master_feasible or self._converged(lower, upper)
+                if progress is not None:
+                    progress.record(iteration, lower, upper)
+                key = x_hat[self.link_cols].tobytes()
+                if not proven and key in visited:  # its linking cut should have excluded it: numerical trouble
+                    stop = "the master returned a linking decision its cuts exclude (numerical trouble)"
+                    break
+                visited.add(key)
+                if not proven:
+                    self._add_cuts(x_hat, phi, follower.x, None if candidate is None else candidate[self.y_cols])
+                    for point in found:  # the master's other incumbents: more cuts from one master solve
+                        if remaining() is not None and remaining() <= 0:
+                            break
+                        upper, best = self._evaluate(point, visited, upper, best, remaining())
+                found.clear()
         if proven and best is None:
             return self._finish(Status.INFEASIBLE, "the constraints have common points, but at no leader decision does "
                                 "a follower-optimal response satisfy the leader's constraints (bilevel infeasible)",
@@ -359,12 +423,54 @@ class ValueFunctionDecomposition:
         status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
         return self._finish(status, stop, best, upper, lower, iteration)
 
-    def _restricted(self, x_hat: np.ndarray, phi: float, time_limit: float | None) -> np.ndarray | None:
-        """The leader's best bilevel-feasible point with the linking variables at x_hat, if any."""
+    def _evaluate(self, point: np.ndarray, visited: set[bytes], upper: float, best, time_limit: float | None):
+        """Follower and restricted problem at a master incumbent's decision not visited before:
+        its cuts, and the better of (upper, best) and its restricted point."""
+        x_hat = point.copy()
+        x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
+        key = x_hat[self.link_cols].tobytes()
+        if key in visited:
+            return upper, best
+        follower = self.follower.solve(x_hat[self.x_cols], time_limit=time_limit)
+        if follower.status != "optimal":
+            return upper, best
+        visited.add(key)
+        phi = follower.objective
+        candidate = self._restricted(x_hat, phi, follower.x, upper, time_limit)
+        if candidate is not None and self.cost @ candidate < upper:
+            best, upper = candidate, float(self.cost @ candidate)
+        self._add_cuts(x_hat, phi, follower.x, None if candidate is None else candidate[self.y_cols])
+        return upper, best
+
+    def _add_cuts(self, x_hat: np.ndarray, phi: float, response: np.ndarray, candidate: np.ndarray | None) -> None:
+        """The cuts learnt at x_hat: its linking cut and the response cuts of the follower's optimal
+        response and of the restricted problem's answer."""
+        self.add_linking_cut(x_hat[self.link_cols], phi)
+        self.add_response_cut(response)
+        if candidate is not None:
+            self.add_response_cut(candidate)
+
+    def _hpr_feasible(self, time_limit: float | None) -> bool:
+        """Whether the high-point relaxation alone (no unit-step rows, no cuts) has an integer point."""
+        hpr = self.hpr
+        plain = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, integer=self.integer)
+        return plain.solve(np.zeros(len(hpr.columns)), time_limit=time_limit).status != "infeasible"
+
+    def _restricted(self, x_hat: np.ndarray, phi: float, response: np.ndarray, upper: float,
+                    time_limit: float | None) -> np.ndarray | None:
+        """The leader's best bilevel-feasible point with the linking variables at x_hat, if it is
+        better than ``upper`` (HiGHS prunes the rest); the follower's ``response`` there is its
+        starting point."""
         cols = self.link_cols
         self.restricted.set_col_bounds(cols, x_hat[cols], x_hat[cols])
         hpr = self.hpr
         self.restricted.set_row_bounds(np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi))
+        self.restricted.highs.setOptionValue("objective_bound", float(upper))
+        point = x_hat.copy()
+        point[self.y_cols] = response
+        start = highspy.HighsSolution()
+        start.col_value = [*map(float, point)]
+        self.restricted.highs.setSolution(start)
         solution = self.restricted.solve(self.cost, time_limit=time_limit)
         return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
 
@@ -393,15 +499,6 @@ def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> tuple
     for var, coef in zip(repn.linear_vars, repn.linear_coefs):
         cost[hpr.column_of(var)] += coef
     return cost, float(repn.constant)
-
-
-def _interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise min and max of rows @ z over the box (inf where a used column is unbounded)."""
-    pos, neg = rows.maximum(0), rows.minimum(0)
-    with np.errstate(invalid="ignore"):
-        low = pos @ np.where(pos.getnnz(axis=0) > 0, lower, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, upper, 0)
-        high = pos @ np.where(pos.getnnz(axis=0) > 0, upper, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, lower, 0)
-    return np.asarray(low).ravel(), np.asarray(high).ravel()
 
 
 class ValueFunctionMethod(Method):

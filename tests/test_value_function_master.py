@@ -1,0 +1,103 @@
+"""value_function's master strengthenings, each checked for validity by enumeration.
+
+A wrong strengthening cuts off a bilevel-feasible point. These tests check them against every
+integer point of small random instances (tests/integer_oracle.py), independently of whether a
+solve happens to reach that point: every follower optimum at every leader decision satisfies
+the unit-step rows (and some non-optimal answer does not), and the robust response is never
+below the follower's value."""
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+import pytest
+from integer_oracle import random_integer_bilevel, to_pyomo
+
+from pybilevel.methods.value_function import ValueFunctionDecomposition
+from pybilevel.model.structure import analyze
+
+# binary leader and integer follower in 0..2; integer leader in 0..2; halves in the linking
+# coefficients; one continuous follower variable (whose steps are not constrained)
+KINDS = {
+    "binary-leader": {"box": 1, "y_box": 2, "n_x": 4, "n_y": 3},
+    "integer-leader": {"box": 2, "n_x": 3, "n_y": 3},
+    "fractional": {"box": 1, "y_box": 2, "n_x": 3, "n_y": 3, "fractional": True},
+    "mixed": {"box": 2, "n_x": 2, "n_y": 3, "mixed": True},
+}
+CASES = [(kind, seed) for kind in KINDS for seed in range(10)]
+
+
+def setting(kind: str, seed: int):
+    """The instance, its decomposition (not run), every leader decision, and the positions of
+    the instance's x and y in the high-point relaxation's columns."""
+    p, _ = random_integer_bilevel(seed, **KINDS[kind])
+    model = to_pyomo(p)
+    decomposition = ValueFunctionDecomposition(analyze(model))
+    hpr = decomposition.hpr
+    cols = ([hpr.column_of(model.x[i]) for i in range(p.n_x)], [hpr.column_of(model.f.y[j]) for j in range(p.n_y)])
+    xs = [np.array(x, dtype=float) for x in product(*(range(int(lo), int(hi) + 1) for lo, hi in zip(p.x_lb, p.x_ub)))]
+    return p, decomposition, xs, cols
+
+
+def integer_answers(p, x: np.ndarray) -> list[np.ndarray]:
+    """Every follower-feasible y at x (all follower variables integer)."""
+    ys = (np.array(y, dtype=float) for y in product(*(range(int(lo), int(hi) + 1) for lo, hi in zip(p.y_lb, p.y_ub))))
+    return [y for y in ys if (p.A @ x + p.B @ y <= p.b + 1e-9).all()]
+
+
+def admits(decomposition: ValueFunctionDecomposition, cols, x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the master (high-point relaxation + unit-step rows, before any cut) has a point
+    with these x and y (its step binaries free)."""
+    master, n = decomposition.master, len(decomposition.hpr.columns)
+    z = np.zeros(n)
+    z[cols[0]], z[cols[1]] = x, y
+    master.set_col_bounds(np.arange(n), z, z)
+    return master.solve(np.zeros(master.n_cols)).status == "optimal"
+
+
+@pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
+def test_every_follower_optimum_satisfies_the_unit_step_rows(kind, seed):
+    p, d, xs, cols = setting(kind, seed)
+    sign = -1 if p.follower_max else 1
+    checked = 0
+    for x in xs:
+        phi = p.follower_value(x)
+        if phi is None:
+            continue
+        if kind == "mixed":  # the leader's best optimum, its continuous part from the oracle's LP
+            found = p.best_response(x)
+            optima = [] if found is None else [found[1]]
+        else:
+            optima = [y for y in integer_answers(p, x) if sign * p.d @ y <= phi + 1e-9]
+        for y in optima:
+            if len(p.g) and (p.Gx @ x + p.Gy @ y > p.g + 1e-9).any():
+                continue  # outside the high-point relaxation (the leader's rows)
+            assert admits(d, cols, x, y), (x, y)
+            checked += 1
+    assert checked > 0
+
+
+def test_unit_step_rows_exclude_improvable_answers():
+    """Not vacuous: follower-feasible answers that a unit step improves are excluded."""
+    excluded = 0
+    for seed in range(6):
+        p, d, xs, cols = setting("binary-leader", seed)
+        sign = -1 if p.follower_max else 1
+        for x in xs[:4]:
+            for y in integer_answers(p, x):
+                steps = [y + s * e for e in np.eye(p.n_y) for s in (1, -1)]
+                improvable = any((p.y_lb <= t).all() and (t <= p.y_ub).all() and (p.A @ x + p.B @ t <= p.b + 1e-9).all()
+                                 and sign * p.d @ t < sign * p.d @ y - 1e-9 for t in steps)
+                if improvable and (not len(p.g) or (p.Gx @ x + p.Gy @ y <= p.g + 1e-9).all()):
+                    assert not admits(d, cols, x, y), (seed, x, y)
+                    excluded += 1
+    assert excluded > 10
+
+
+@pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
+def test_robust_response_bounds_the_follower_value_at_every_bilevel_feasible_decision(kind, seed):
+    p, d, xs, _ = setting(kind, seed)
+    d.tighten_row_ranges(lambda: None)
+    d.add_robust_cut(None)
+    values = [p.follower_value(x) for x in xs if p.best_response(x) is not None]  # phi, minimisation form
+    assert max(values) <= d.value_max
