@@ -41,7 +41,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 from pyomo.repn.standard_repn import generate_standard_repn
@@ -468,10 +467,7 @@ class ValueFunctionDecomposition:
         self.restricted.highs.setOptionValue("objective_bound", float(upper))
         point = x_hat.copy()
         point[self.y_cols] = response
-        start = highspy.HighsSolution()
-        start.col_value = [*map(float, point)]
-        self.restricted.highs.setSolution(start)
-        solution = self.restricted.solve(self.cost, time_limit=time_limit)
+        solution = self.restricted.solve(self.cost, time_limit=time_limit, start=(np.arange(len(point)), point))
         return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
 
     def _converged(self, lower: float, upper: float) -> bool:
