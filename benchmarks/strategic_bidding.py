@@ -8,7 +8,9 @@ Routes: ``sos1`` = SCIP on the bilinear profit (build(data, linearised=False), m
 ``bigm`` = the linearised profit as one MILP for HiGHS (build(data), method bigm); ``auto`` =
 pybilevel's own choice on the bilinear form. Each (grid, route) runs in its own process so that
 its time and peak memory (ru_maxrss of that process) are its own. "seconds" is build + solve
-(the size probe, which reformulates once more, is not counted; CPU seconds include it). Table in docs/performance.md.
+(the size probe, which reformulates once more after the solve, is not counted; CPU seconds and peak
+memory are the solve's: the row is printed before the probe, and a probe killed at the time limit
+leaves the sizes out). Table in docs/performance.md.
 """
 from __future__ import annotations
 
@@ -43,17 +45,18 @@ def run(grid: str, route: str, time_limit: float) -> dict:
     start = time.perf_counter()
     model = module.build(data, linearised=linearised)
     built = time.perf_counter() - start
-    size = reformulated_size(bl, pyo, model, route)  # not timed: solve reformulates again
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = bl.solve(model, method=route, time_limit=time_limit)
     seconds, cpu = built + time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
-    return {"grid": grid, "route": route, **size, "status": result.status, "certified": result.certified,
-            "method": result.method, "solver": result.solver, "objective": result.leader_objective,
-            "bound": result.bound, "gap": gap(result.leader_objective, result.bound, result.gap), "seconds": round(seconds, 1),
-            "cpu_seconds": round(cpu.ru_utime + cpu.ru_stime, 1), "peak_mb": round(cpu.ru_maxrss / 1024),
-            "phases": {k: round(v, 1) for k, v in result.timings.items()}, "message": result.message[:300]}
+    row = {"grid": grid, "route": route, "status": result.status, "certified": result.certified,
+           "method": result.method, "solver": result.solver, "objective": result.leader_objective,
+           "bound": result.bound, "gap": gap(result.leader_objective, result.bound, result.gap), "seconds": round(seconds, 1),
+           "cpu_seconds": round(cpu.ru_utime + cpu.ru_stime, 1), "peak_mb": round(cpu.ru_maxrss / 1024),
+           "phases": {k: round(v, 1) for k, v in result.timings.items()}, "message": result.message[:300]}
+    print(json.dumps(row), flush=True)  # kept if the size probe below is killed
+    return {**row, **reformulated_size(bl, pyo, model, route)}
 
 
 def gap(objective: float | None, bound: float | None, reported: float | None) -> float | None:
@@ -102,7 +105,12 @@ def child(grid: str, route: str, time_limit: float) -> dict:
     start = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=time_limit + MARGIN)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as killed:
+        output = killed.stdout or ""
+        output = output.decode() if isinstance(output, bytes) else output
+        rows = [line for line in output.splitlines() if line.startswith("{")]
+        if rows:  # the solve finished; its size probe did not
+            return {**json.loads(rows[-1]), "size_note": f"size probe killed at {time_limit + MARGIN:g} s"}
         return {"grid": grid, "route": route, "status": f"killed after {time_limit + MARGIN:g} s"}
     if done.returncode != 0:
         return {"grid": grid, "route": route, "status": f"crashed: {done.stderr.strip().splitlines()[-1][:150]}",

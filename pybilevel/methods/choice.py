@@ -120,7 +120,7 @@ def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> li
         return [(
             "interdiction_cuts",
             "an interdiction game with a monotone (packing) follower: cuts from the follower's responses "
-            "with removed items zeroed (Fischetti, Ljubic, Monaci & Sinnl 2019), MILPs by HiGHS",
+            "with removed items zeroed (Fischetti, Ljubic, Monaci & Sinnl 2019), in a branch-and-cut over HiGHS LPs (the follower a HiGHS MILP)",
         ), (
             "value_function",
             "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
