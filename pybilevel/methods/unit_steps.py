@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["StepRows", "integral_rows", "interval", "unit_step_rows"]
+from pybilevel.model.intervals import interval
+
+__all__ = ["StepRows", "integral_rows", "unit_step_rows"]
 
 _TOL = 1e-9
 
@@ -25,15 +27,6 @@ def integral_rows(rows: sp.csr_matrix) -> np.ndarray:
     off = np.abs(rows.data - np.round(rows.data)) > _TOL
     return np.bincount(np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr)), weights=off,
                        minlength=rows.shape[0]) == 0
-
-
-def interval(rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise min and max of rows @ z over the box (inf where a used column is unbounded)."""
-    pos, neg = rows.maximum(0), rows.minimum(0)
-    with np.errstate(invalid="ignore"):
-        low = pos @ np.where(pos.getnnz(axis=0) > 0, lower, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, upper, 0)
-        high = pos @ np.where(pos.getnnz(axis=0) > 0, upper, 0) + neg @ np.where(neg.getnnz(axis=0) > 0, lower, 0)
-    return np.asarray(low).ravel(), np.asarray(high).ravel()
 
 
 @dataclass(frozen=True)

@@ -56,11 +56,12 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
-from pybilevel.methods.unit_steps import integral_rows, interval, unit_step_rows
+from pybilevel.methods.unit_steps import integral_rows, unit_step_rows
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
 from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.intervals import interval
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 from pybilevel.progress import Progress
 from pybilevel.results import Status

@@ -21,6 +21,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from pybilevel.deadline import check_time
 from pybilevel.errors import BigMError
 from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.intervals import interval
 from pybilevel.model.kkt_system import ComplementarityPair, FollowerDual
 from pybilevel.solvers.highs import ArrayLP, ArraySolution
 
@@ -116,13 +117,7 @@ class HighPointRelaxation:
 
     def interval_max(self, coefficients: sp.csr_matrix) -> np.ndarray:
         """Row-wise upper bound of coefficients @ v over the variable box (interval arithmetic)."""
-        pos = coefficients.maximum(0)
-        neg = coefficients.minimum(0)
-        upper = np.where(np.isfinite(self.upper), self.upper, 0.0)
-        lower = np.where(np.isfinite(self.lower), self.lower, 0.0)
-        value = pos @ upper + neg @ lower
-        unbounded = (pos @ ~np.isfinite(self.upper)) + (abs(neg) @ ~np.isfinite(self.lower))
-        return np.where(unbounded > 0, np.inf, value)
+        return interval(coefficients, self.lower, self.upper)[1]
 
     def lp_solve(self, cost: np.ndarray) -> ArraySolution:
         """min cost @ v over the relaxation."""

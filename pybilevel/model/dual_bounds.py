@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from pybilevel.deadline import check_time
 from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.intervals import interval
 from pybilevel.model.kkt_system import FollowerDual, lagrangian_gradient
 from pybilevel.solvers.highs import ArrayLP
 
@@ -57,10 +58,7 @@ def value_floor(form: FollowerForm) -> float | None:
     if not (np.isfinite(lower).all() and np.isfinite(upper).all()):
         return None
     effect = form.C.tocsr()[in_cost]
-    low_y = np.where(np.isfinite(form.var_lower), form.var_lower, -np.inf)
-    high_y = np.where(np.isfinite(form.var_upper), form.var_upper, np.inf)
-    least = _interval_min(effect, low_y, high_y)
-    most = -_interval_min(-effect, low_y, high_y)
+    least, most = interval(effect, form.var_lower, form.var_upper)
     free = np.flatnonzero(~((least >= 0) | (most <= 0)))
     if len(free) > MAX_ENUMERATED:
         return None
@@ -111,15 +109,6 @@ def dual_polyhedron_bounds(dual: FollowerDual, floor: float, keys: list[int]) ->
         if solution.status == "optimal":
             bounds[k] = max(solution.objective, 0.0) * (1.0 + MARGIN) + MARGIN
     return bounds
-
-
-def _interval_min(matrix: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Row-wise lower bound of matrix @ y over the box (-inf where a needed bound is infinite)."""
-    pos, neg = matrix.maximum(0), matrix.minimum(0)
-    finite_low, finite_high = np.where(np.isfinite(lower), lower, 0.0), np.where(np.isfinite(upper), upper, 0.0)
-    value = pos @ finite_low + neg @ finite_high
-    unbounded = pos @ ~np.isfinite(lower) + abs(neg) @ ~np.isfinite(upper)
-    return np.where(unbounded > 0, -np.inf, value)
 
 
 def _bound(value, default: float) -> float:
