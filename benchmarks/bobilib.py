@@ -3,11 +3,13 @@
     .venv/bin/python benchmarks/bobilib.py                       # the shared instances, method auto
     .venv/bin/python benchmarks/bobilib.py DIR --methods auto sos1 value_function --time-limit 60
     make bobilib BENCH_ARGS="--methods auto value_function"
-    .venv/bin/python benchmarks/bobilib.py benchmarks/data/mibs_general --time-limit 60   # no optima
+    .venv/bin/python benchmarks/bobilib.py benchmarks/data/mibs_general --time-limit 60 --enumerate 20000
 
 ``optima.csv`` needs the columns ``instance`` and ``optimal_objective`` (BOBILib's proven optima);
 each instance is ``<instance>.mps`` with ``<instance>.aux``. A folder without ``optima.csv`` runs
-every ``<instance>.aux`` there, with no reference optimum. One line per instance and method:
+every ``<instance>.aux`` there, with no reference optimum unless ``--enumerate N``: then an
+instance whose integer leader has at most N decisions gets the optimum by enumeration
+(``mibs_enumeration.py``, HiGHS at each decision, no pybilevel code). One line per instance and method:
 status, objective, bound, optimum, difference, gap, time, certified, the method used and why
 (``res.method``, ``res.method_reason``); then a summary per method. "solved" means proven
 optimal, certified and within 1e-6 of the optimum.
@@ -21,6 +23,8 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from mibs_enumeration import enumerate_optimum
 
 import pybilevel as bl
 from pybilevel.io.mibs import read_mibs
@@ -118,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", nargs="+", default=["auto"], help="methods to run (default: auto)")
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per solve (default 300)")
     parser.add_argument("--instances", nargs="+", help="only these instances")
+    parser.add_argument("--enumerate", type=int, default=0, metavar="N",
+                        help="without a reference optimum, enumerate leader boxes of at most N decisions")
     args = parser.parse_args(argv)
     if not instances(args.folder):
         parser.error(f"no optima.csv and no *.aux in {args.folder}")
@@ -125,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, optimum in instances(args.folder):
         if args.instances and name not in args.instances:
             continue
+        if optimum is None and args.enumerate:
+            start = time.perf_counter()
+            optimum = enumerate_optimum(args.folder / f"{name}.mps", args.folder / f"{name}.aux", args.enumerate)
+            print(f"{name}: optimum by enumeration {_cell(optimum)} in {time.perf_counter() - start:.1f} s",
+                  file=sys.stderr, flush=True)
         for method in args.methods:
             runs.append(run(args.folder, name, optimum, method, args.time_limit))
             r = runs[-1]
