@@ -3,10 +3,14 @@
     .venv/bin/python benchmarks/bobilib.py                       # the shared instances, method auto
     .venv/bin/python benchmarks/bobilib.py DIR --methods auto sos1 value_function --time-limit 60
     make bobilib BENCH_ARGS="--methods auto value_function"
+    .venv/bin/python benchmarks/bobilib.py benchmarks/data/mibs_general --time-limit 60 --enumerate 20000
 
 ``optima.csv`` needs the columns ``instance`` and ``optimal_objective`` (BOBILib's proven optima);
-each instance is ``<instance>.mps`` with ``<instance>.aux``. One line per instance and method:
-status, objective, optimum, difference, gap, time, certified, the method used and why
+each instance is ``<instance>.mps`` with ``<instance>.aux``. A folder without ``optima.csv`` runs
+every ``<instance>.aux`` there, with no reference optimum unless ``--enumerate N``: then an
+instance whose integer leader has at most N decisions gets the optimum by enumeration
+(``mibs_enumeration.py``, HiGHS at each decision, no pybilevel code). One line per instance and method:
+status, objective, bound, optimum, difference, gap, time, certified, the method used and why
 (``res.method``, ``res.method_reason``); then a summary per method. "solved" means proven
 optimal, certified and within 1e-6 of the optimum.
 """
@@ -19,6 +23,8 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from mibs_enumeration import enumerate_optimum
 
 import pybilevel as bl
 from pybilevel.io.mibs import read_mibs
@@ -41,6 +47,7 @@ class Run:
     certified: bool
     method: str
     reason: str
+    bound: float | None = None  # the proven bound, in the leader's sense
 
     @property
     def difference(self) -> float | None:
@@ -57,13 +64,16 @@ class Run:
         return "limit" if self.status in (bl.Status.FEASIBLE, bl.Status.LIMIT) else "other"
 
 
-def instances(folder: Path) -> list[tuple[str, float]]:
-    """(instance, optimum) for every row of ``folder/optima.csv``."""
+def instances(folder: Path) -> list[tuple[str, float | None]]:
+    """(instance, optimum) for every row of ``folder/optima.csv``; without it, (instance, None)
+    for every ``folder/*.aux``."""
+    if not (folder / "optima.csv").is_file():
+        return [(aux.stem, None) for aux in sorted(folder.glob("*.aux"))]
     with open(folder / "optima.csv", newline="") as handle:
         return [(row["instance"], float(row["optimal_objective"])) for row in csv.DictReader(handle)]
 
 
-def run(folder: Path, name: str, optimum: float, method: str, time_limit: float) -> Run:
+def run(folder: Path, name: str, optimum: float | None, method: str, time_limit: float) -> Run:
     """Read (not timed) and solve one instance; a refusal is a row too."""
     model = read_mibs(folder / f"{name}.mps", folder / f"{name}.aux")
     start = time.perf_counter()
@@ -74,7 +84,7 @@ def run(folder: Path, name: str, optimum: float, method: str, time_limit: float)
     except bl.BilevelError as exc:
         return Run(name, method, "refused", None, optimum, None, time.perf_counter() - start, False, method, str(exc))
     return Run(name, method, res.status, res.leader_objective, optimum, res.gap, time.perf_counter() - start,
-               res.certified, res.method, res.method_reason)
+               res.certified, res.method, res.method_reason, res.bound)
 
 
 def _cell(value: float | None, fmt: str = "{:.6g}") -> str:
@@ -83,10 +93,11 @@ def _cell(value: float | None, fmt: str = "{:.6g}") -> str:
 
 def print_table(runs: list[Run]) -> None:
     """A Markdown table, one row per run."""
-    print("| instance | requested | status | objective | optimum | difference | gap | time [s] | certified | method | why |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| instance | requested | status | objective | bound | optimum | difference | gap | time [s] | certified "
+          "| method | why |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
-        print(f"| {r.instance} | {r.requested} | {r.status} | {_cell(r.objective)} | {_cell(r.optimum)} | "
+        print(f"| {r.instance} | {r.requested} | {r.status} | {_cell(r.objective)} | {_cell(r.bound)} | {_cell(r.optimum)} | "
               f"{_cell(r.difference, '{:.2g}')} | {_cell(r.gap, '{:.2g}')} | {r.seconds:.2f} | "
               f"{'yes' if r.certified else 'no'} | {r.method} | {r.reason} |")
 
@@ -106,21 +117,29 @@ def print_summary(runs: list[Run]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER,
-                        help=f"folder with <instance>.mps, <instance>.aux and optima.csv (default {DEFAULT_FOLDER})")
+                        help=f"folder with <instance>.mps, <instance>.aux and optionally optima.csv "
+                             f"(default {DEFAULT_FOLDER})")
     parser.add_argument("--methods", nargs="+", default=["auto"], help="methods to run (default: auto)")
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per solve (default 300)")
     parser.add_argument("--instances", nargs="+", help="only these instances")
+    parser.add_argument("--enumerate", type=int, default=0, metavar="N",
+                        help="without a reference optimum, enumerate leader boxes of at most N decisions")
     args = parser.parse_args(argv)
-    if not (args.folder / "optima.csv").is_file():
-        parser.error(f"{args.folder / 'optima.csv'} not found")
+    if not instances(args.folder):
+        parser.error(f"no optima.csv and no *.aux in {args.folder}")
     runs = []
     for name, optimum in instances(args.folder):
         if args.instances and name not in args.instances:
             continue
+        if optimum is None and args.enumerate:
+            start = time.perf_counter()
+            optimum = enumerate_optimum(args.folder / f"{name}.mps", args.folder / f"{name}.aux", args.enumerate)
+            print(f"{name}: optimum by enumeration {_cell(optimum)} in {time.perf_counter() - start:.1f} s",
+                  file=sys.stderr, flush=True)
         for method in args.methods:
             runs.append(run(args.folder, name, optimum, method, args.time_limit))
             r = runs[-1]
-            print(f"{name} {method}: {r.outcome} ({r.status}, {_cell(r.objective)} vs {optimum:g}) in {r.seconds:.2f} s",
+            print(f"{name} {method}: {r.outcome} ({r.status}, {_cell(r.objective)} vs {_cell(optimum)}) in {r.seconds:.2f} s",
                   file=sys.stderr, flush=True)
     print_table(runs)
     print_summary(runs)
