@@ -64,7 +64,7 @@ TABLES = {
                   references={"generator": "generators.generator"}),
 }
 #: the linearised profit as one MILP for HiGHS, with proven big-M values: on the 118-bus case it
-#: certifies in about 2 s (1354 buses: 4 minutes), where SCIP on the bilinear form found no point
+#: certifies in about 2 s (300 buses: 53 s; 1354: about 2 minutes), where SCIP on the bilinear form found no point
 #: in 120 s (docs/performance.md)
 METHOD = "bigm"
 #: a line at this fraction of its limit or more is reported as congested

@@ -15,9 +15,10 @@ from pybilevel.model.bounds import DUAL_LP as SOURCE
 def two_goods(x_bounds=(0.0, 3.0)):
     """Follower: min x*y1 + 2*y2  s.t.  y1 + y2 = 1,  y >= 0;  leader: max y1 + 0.1 x, x in [0, 3].
 
-    By hand: the follower value z(x) = min(x, 2) is smallest at x = 0 (floor 0). Its dual
-    polyhedron: x - lam - r1 = 0, 2 - lam - r2 = 0, r >= 0, dual objective lam >= 0, x <= 3; so
-    r1 = x - lam <= 3 and r2 = 2 - lam <= 2 (both attained at lam = 0)."""
+    By hand: the follower value z(x) = min(x, 2) is concave, so it is at least its chord between
+    the box's ends, 0 at x = 0 and 2 at x = 3: z(x) >= 2x/3. Its dual polyhedron: x - lam - r1 = 0,
+    2 - lam - r2 = 0, r >= 0, dual objective lam >= 2x/3, 0 <= x <= 3; so r1 = x - lam <= x/3 <= 1
+    (the true largest, at x = 3) and r2 = 2 - lam <= 2 (at x = 0)."""
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=x_bounds)
     m.f = bl.Follower()
@@ -36,7 +37,7 @@ def test_closed_form_bounds_of_the_dual_polyhedron():
     m = two_goods()
     pyo.TransformationFactory("bilevel.bigm").apply_to(m)
     records = multiplier_records(m)
-    assert records["f.y[1]:lower"].value == pytest.approx(3, rel=1e-5)
+    assert records["f.y[1]:lower"].value == pytest.approx(1, rel=1e-5)
     assert records["f.y[2]:lower"].value == pytest.approx(2, rel=1e-5)
     assert {r.source for r in records.values()} == {SOURCE} and all(r.proven for r in records.values())
 

@@ -55,9 +55,9 @@ def multiplier_bounds(
         for k in missing:
             values[k] = (0.0, "lp")  # any bound is valid: nothing to cut off
         return values
-    floor = dual_bounds.value_floor(form) if missing and dual_bounds.applies(form) else None
-    if floor is not None:
-        for k, value in dual_bounds.dual_polyhedron_bounds(dual, floor, missing).items():
+    minorants = dual_bounds.value_minorants(form) if missing and dual_bounds.applies(form) else None
+    if minorants:
+        for k, value in dual_bounds.dual_polyhedron_bounds(dual, minorants, missing).items():
             values[k] = (value, DUAL_LP)
     missing = [k for k in missing if values[k] is None]
     if missing:
