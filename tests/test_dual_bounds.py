@@ -191,3 +191,35 @@ def test_the_best_completed_start_is_offered():
     point = dict(zip((columns[j].name for j in indices), values))
     assert point == pytest.approx({"b": 1.0, "x": 1.0, "y": 1.0})
     assert list(lp.highs.getLp().col_lower_) == [0.0, 0.0, 0.0]  # the binary is free again (last fixed at 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_value_minorants_lie_below_the_follower_value_everywhere_in_the_box(seed):
+    """Every affine minorant a + g @ x of the follower's optimal value (the lower hull through the
+    box's corners) is at most the value linprog finds at 100 random leader decisions, and equal
+    to it (up to the margin) at the corner it was built through."""
+    from pybilevel.model.dual_bounds import value_minorants
+    from pybilevel.model.structure import analyze
+
+    m, A, b, c = random_pricing(seed)
+    form = analyze(m).followers[0]
+    minorants = value_minorants(form)
+    assert minorants  # both prices in the cost, at most 6: the hull through all four corners
+    order = [m.x[0], m.x[1]]
+    columns = [next(k for k, v in enumerate(form.leader_variables) if v is var) for var in order]
+    A_ub = np.vstack([-A[0], A[1:]])
+    b_ub = np.concatenate([[-b[0]], np.abs(b[1:]) + 20])
+    bounds = [(-1.0 if j == 1 else 0.0, 5.0) for j in range(len(c))]
+
+    def value(x):
+        cost = c.copy()
+        cost[:2] += x
+        return linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs").fun
+
+    rng = np.random.default_rng(seed)
+    for x in [*rng.uniform(0, 4, size=(100, 2)), *np.array([[0, 0], [0, 4], [4, 0], [4, 4]], dtype=float)]:
+        z = value(x)
+        for g, a in minorants:
+            assert a + g[columns] @ x <= z + 1e-7
+    corners = [np.array(p, dtype=float) for p in ([0, 0], [0, 4], [4, 0], [4, 4])]
+    assert all(min(abs(value(v) - (a + g[columns] @ v)) for g, a in minorants) < 1e-4 for v in corners)
