@@ -14,13 +14,16 @@ from mibs_enumeration import enumerate_optimum  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "bilevel_instances"
 GENERAL = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "mibs_general"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared instances not found at {SHARED}")
 
 
+@needs_shared
 @pytest.mark.parametrize("name, optimum", [("moore90", -22.0), ("moore90_2", 5.0), ("linderoth", -2.0)])
 def test_enumeration_matches_bobilib_optimum(name, optimum):
     assert enumerate_optimum(SHARED / f"{name}.mps", SHARED / f"{name}.aux", 10_000) == pytest.approx(optimum)
 
 
+@needs_shared
 def test_enumeration_refuses_a_box_above_the_limit():
     assert enumerate_optimum(SHARED / "linderoth.mps", SHARED / "linderoth.aux", 1) is None
 
