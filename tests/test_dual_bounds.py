@@ -183,11 +183,11 @@ def test_the_best_completed_start_is_offered():
     rhs = np.asarray(compiled.rhs, dtype=float)
     kind = np.array([row.bound_type for row in compiled.rows])
     integer = np.array([v.is_integer() for v in columns])
-    lp = ArrayLP(compiled.A, np.where(kind <= 0, rhs, -np.inf), np.where(kind >= 0, rhs, np.inf),
-                 np.array([v.lb for v in columns], float), np.array([v.ub for v in columns], float), integer=integer)
+    bounds = np.array([v.lb for v in columns], float), np.array([v.ub for v in columns], float)
+    lp = ArrayLP(compiled.A, np.where(kind <= 0, rhs, -np.inf), np.where(kind >= 0, rhs, np.inf), *bounds, integer=integer)
     cost = compiled.c.toarray()[0]
     starts = [ComponentMap([(m.b, 0.0)]), ComponentMap([(m.b, 1.0)])]
-    indices, values = _best_start(lp, columns, integer, starts, cost, True, None)
+    indices, values = _best_start(lp, columns, integer, bounds, starts, cost, True, None)
     point = dict(zip((columns[j].name for j in indices), values))
     assert point == pytest.approx({"b": 1.0, "x": 1.0, "y": 1.0})
     assert list(lp.highs.getLp().col_lower_) == [0.0, 0.0, 0.0]  # the binary is free again (last fixed at 1)

@@ -24,7 +24,7 @@ from pybilevel.model.bounds import (
     slack_ranges,
 )
 from pybilevel.model.convexity import FollowerClass
-from pybilevel.model.kkt_start import follower_kkt_point, leader_candidates
+from pybilevel.model.kkt_start import follower_kkt_points, leader_candidates
 from pybilevel.model.kkt_system import FollowerDual
 from pybilevel.model.multiplier_bounds import multiplier_bounds
 from pybilevel.solvers.features import Feature
@@ -84,8 +84,7 @@ class BigMTransformation(ProductRoutes, BilevelTransformation):
         ))
         for slack_record, mult_record in records.values():
             reformulation.bigm.extend((slack_record, mult_record))
-        for number, x in enumerate(leader_candidates(dual.form.leader_variables)):
-            start = follower_kkt_point(dual, x)
+        for number, start in enumerate(follower_kkt_points(dual, leader_candidates(dual.form.leader_variables))):
             if start is not None:
                 start.update((block.indicator[key], float(start[pairs[key].multiplier] > 0.0)) for key in keys)
                 reformulation.start(number).update(start.items())

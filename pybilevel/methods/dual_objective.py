@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from pybilevel.model.kkt_system import dual_objective_weights
+
 if TYPE_CHECKING:
     from pybilevel.methods.mccormick import Products
     from pybilevel.model.kkt_system import FollowerDual
@@ -25,14 +27,11 @@ def dual_objective(dual: FollowerDual, products: Products | None = None) -> obje
     products = products or {}
     form = dual.form
     a_x = form.A_x.tocsr()
-    coefs: list[float] = []
-    variables: list = []
+    variables, weights = dual_objective_weights(dual)
+    coefs: list[float] = weights.tolist()
     bilinear = []
     for i, multipliers in enumerate(dual.row_multipliers):
         for mult, sign in multipliers:
-            rhs = form.row_lower[i] if sign > 0 else form.row_upper[i]
-            coefs.append(sign * float(rhs))
-            variables.append(mult)
             for k in range(a_x.indptr[i], a_x.indptr[i + 1]):
                 x = form.leader_variables[a_x.indices[k]]
                 coef = -sign * float(a_x.data[k])
@@ -42,9 +41,4 @@ def dual_objective(dual: FollowerDual, products: Products | None = None) -> obje
                 else:
                     coefs.append(coef)
                     variables.append(product)
-    for j, multipliers in enumerate(dual.column_multipliers):
-        for mult, sign in multipliers:
-            bound = form.var_lower[j] if sign > 0 else form.var_upper[j]
-            coefs.append(sign * float(bound))
-            variables.append(mult)
     return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) + sum(bilinear)

@@ -34,7 +34,11 @@ from scipy.optimize import linprog
 from pybilevel.deadline import check_time
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.intervals import interval
-from pybilevel.model.kkt_system import FollowerDual, lagrangian_gradient
+from pybilevel.model.kkt_system import (
+    FollowerDual,
+    dual_objective_weights,
+    lagrangian_gradient,
+)
 from pybilevel.solvers.highs import ArrayLP
 
 __all__ = ["applies", "dual_polyhedron_bounds", "value_minorants"]
@@ -107,7 +111,8 @@ def dual_polyhedron_bounds(dual: FollowerDual, minorants: list[tuple[np.ndarray,
     optimal duals of every leader decision in the box (module docstring); pairs whose LP is
     unbounded (their constraint is active on all of ``Y``) or not solved are left out."""
     form = dual.form
-    gradient, multipliers, weights = lagrangian_gradient(form, dual)
+    gradient, multipliers = lagrangian_gradient(form, dual)
+    weights = dual_objective_weights(dual)[1]
     n_y, n_x = form.n_variables, len(form.leader_variables)
     stationarity = gradient[:, n_y:]  # Q is empty: no follower columns left
     column = {id(m): n_x + j for j, m in enumerate(multipliers)}

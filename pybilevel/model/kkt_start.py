@@ -15,8 +15,9 @@ from pyomo.common.collections import ComponentMap
 from pybilevel.model.bounds import FollowerAtLeader
 from pybilevel.model.kkt_system import FollowerDual
 from pybilevel.model.redundancy import pin_redundant
+from pybilevel.solvers.highs import ArraySolution
 
-__all__ = ["follower_kkt_point", "leader_candidates"]
+__all__ = ["follower_kkt_points", "leader_candidates"]
 
 
 def leader_candidates(variables: list) -> list[np.ndarray]:
@@ -37,14 +38,19 @@ def leader_candidates(variables: list) -> list[np.ndarray]:
     return [np.array(first), np.array(high), np.array(middle)]
 
 
-def follower_kkt_point(dual: FollowerDual, x: np.ndarray) -> ComponentMap | None:
-    """The leader's values ``x``, the follower's optimal solution at ``x`` and its multipliers
-    in :mod:`pybilevel.model.kkt_system`'s convention; None unless the follower is an LP solved
-    to optimality there."""
+def follower_kkt_points(dual: FollowerDual, candidates: list[np.ndarray]) -> list[ComponentMap | None]:
+    """For each leader decision ``x``: its values, the follower's optimal solution at ``x`` and
+    its multipliers in :mod:`pybilevel.model.kkt_system`'s convention; None unless the follower
+    is an LP solved to optimality there. One HiGHS model, re-solved from decision to decision."""
     form = dual.form
     if form.Q.nnz or form.integer.any() or form.is_nonlinear:
-        return None
-    solution = FollowerAtLeader(form).solve(x)
+        return [None] * len(candidates)
+    follower = FollowerAtLeader(form)
+    return [_kkt_point(dual, x, follower.solve(x)) for x in candidates]
+
+
+def _kkt_point(dual: FollowerDual, x: np.ndarray, solution: ArraySolution) -> ComponentMap | None:
+    form = dual.form
     if solution.status != "optimal":
         return None
     point = ComponentMap(zip(form.leader_variables, x.tolist()))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pybilevel.model.follower_form import FollowerForm
 
 
-__all__ = ["ComplementarityPair", "FollowerDual", "build_follower_dual", "lagrangian_gradient"]
+__all__ = ["ComplementarityPair", "FollowerDual", "build_follower_dual", "dual_objective_weights", "lagrangian_gradient"]
 
 
 @dataclass(frozen=True)
@@ -119,14 +119,27 @@ def build_follower_dual(form: FollowerForm, block: BlockData) -> FollowerDual:
     return dual
 
 
-def lagrangian_gradient(form: FollowerForm, dual: FollowerDual) -> tuple[sp.csr_matrix, list[VarData], np.ndarray]:
+def dual_objective_weights(dual: FollowerDual) -> tuple[list[VarData], np.ndarray]:
+    """The multipliers (row multipliers, then bound multipliers: the column order of
+    :func:`lagrangian_gradient`) and each one's coefficient in the follower's dual objective,
+    sign x the right-hand side or bound it prices (the leader's part of a row left out)."""
+    form = dual.form
+    multipliers, weights = [], []
+    for terms, lower, upper in ((dual.row_multipliers, form.row_lower, form.row_upper),
+                                (dual.column_multipliers, form.var_lower, form.var_upper)):
+        for i, pairs in enumerate(terms):
+            for mult, sign in pairs:
+                multipliers.append(mult)
+                weights.append(sign * float(lower[i] if sign > 0 else upper[i]))
+    return multipliers, np.array(weights)
+
+
+def lagrangian_gradient(form: FollowerForm, dual: FollowerDual) -> tuple[sp.csr_matrix, list[VarData]]:
     """The linear part of the Lagrangian's gradient, one row per follower variable.
 
     Returns the matrix over the columns [y, x, multipliers] (``Q``, ``C^T``, ``-A_y^T`` times
-    the row multipliers' signs, minus the bound multipliers' signs; the constant is ``form.c``),
-    the multipliers in column order (row multipliers, then bound multipliers), and each
-    multiplier's coefficient in the dual objective (sign x the bound it prices), so that at a
-    stationary point of an LP follower the dual objective is ``weights @ multipliers``.
+    the row multipliers' signs, minus the bound multipliers' signs; the constant is ``form.c``)
+    and the multipliers in column order (row multipliers, then bound multipliers).
     """
     row_terms = [(i, mult, sign) for i, terms in enumerate(dual.row_multipliers) for mult, sign in terms]
     column_terms = [(j, mult, sign) for j, terms in enumerate(dual.column_multipliers) for mult, sign in terms]
@@ -139,18 +152,13 @@ def lagrangian_gradient(form: FollowerForm, dual: FollowerDual) -> tuple[sp.csr_
         shape=(form.n_variables, len(column_terms)),
     )
     gradient = sp.hstack([form.Q, form.C.T, -(form.A_y.T @ row_signs), column_signs], format="csr")
-    multipliers = [*(m for _, m, _ in row_terms), *(m for _, m, _ in column_terms)]
-    weights = np.array(
-        [sign * (form.row_lower[i] if sign > 0 else form.row_upper[i]) for i, _, sign in row_terms]
-        + [sign * (form.var_lower[j] if sign > 0 else form.var_upper[j]) for j, _, sign in column_terms]
-    )
-    return gradient, multipliers, weights
+    return gradient, [*(m for _, m, _ in row_terms), *(m for _, m, _ in column_terms)]
 
 
 def _stationarity_expressions(form: FollowerForm, dual: FollowerDual) -> list[LinearExpression]:
     """Gradient of the Lagrangian in each follower variable, one linear expression per column,
     each built from one CSR row slice of :func:`lagrangian_gradient`."""
-    gradient, multipliers, _ = lagrangian_gradient(form, dual)
+    gradient, multipliers = lagrangian_gradient(form, dual)
     variables = np.empty(gradient.shape[1], dtype=object)
     variables[:] = [*form.variables, *form.leader_variables, *multipliers]
     data, indices, indptr = gradient.data, gradient.indices, gradient.indptr

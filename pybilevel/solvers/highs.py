@@ -282,7 +282,8 @@ def solve_linear(block: BlockData, options: dict[str, float], starts: list[Mappi
     for key, value in options.items():
         lp.highs.setOptionValue(key, value)
     began = time.perf_counter()
-    start = _best_start(lp, columns, integer, starts, cost, sense_max, time_limit) if starts and lp.is_mip else None
+    start = (_best_start(lp, columns, integer, (col_lower, col_upper), starts, cost, sense_max, time_limit)
+             if starts and lp.is_mip else None)
     if time_limit is not None:
         time_limit = max(float(time_limit) - (time.perf_counter() - began), 0.0)
     solution = lp.solve(cost, maximize=sense_max, time_limit=time_limit, start=start)
@@ -310,8 +311,8 @@ def solve_linear(block: BlockData, options: dict[str, float], starts: list[Mappi
 
 
 def _best_start(
-    lp: ArrayLP, columns: list, integer: np.ndarray, starts: list[Mapping], cost: np.ndarray, maximize: bool,
-    time_limit: float | None,
+    lp: ArrayLP, columns: list, integer: np.ndarray, col_bounds: tuple[np.ndarray, np.ndarray], starts: list[Mapping],
+    cost: np.ndarray, maximize: bool, time_limit: float | None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The best of the candidate starts, as (columns, values) for :meth:`ArrayLP.solve`.
 
@@ -324,8 +325,7 @@ def _best_start(
     if not complete:
         given = [(j, starts[0][var]) for j, var in enumerate(columns) if var in starts[0]]
         return (np.array([j for j, _ in given]), np.array([v for _, v in given])) if given else None
-    lower, upper = lp.highs.getLp().col_lower_, lp.highs.getLp().col_upper_
-    saved = np.array(lower)[ints], np.array(upper)[ints]
+    saved = col_bounds[0][ints], col_bounds[1][ints]  # restored after the completions
     best, best_value, share = None, np.inf, None if time_limit is None else time_limit / (4 * len(complete))
     try:
         for start in complete:
