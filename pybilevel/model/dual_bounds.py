@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from pybilevel.deadline import check_time
+from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.intervals import interval
 from pybilevel.model.kkt_system import (
@@ -51,10 +52,7 @@ MARGIN = 1e-6
 
 def applies(form: FollowerForm) -> bool:
     """Whether the follower is an LP whose rows do not involve the leader (the premise above)."""
-    return (
-        form.Q.nnz == 0 and not form.integer.any() and not form.is_nonlinear
-        and form.A_x.nnz == 0 and not form.leader_nonlinear.any()
-    )
+    return form.follower_class == FollowerClass.LP and form.A_x.nnz == 0 and not form.leader_nonlinear.any()
 
 
 def value_minorants(form: FollowerForm) -> list[tuple[np.ndarray, float]] | None:

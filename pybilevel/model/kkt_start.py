@@ -13,6 +13,7 @@ import numpy as np
 from pyomo.common.collections import ComponentMap
 
 from pybilevel.model.bounds import FollowerAtLeader
+from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.kkt_system import FollowerDual
 from pybilevel.model.redundancy import pin_redundant
 from pybilevel.solvers.highs import ArraySolution
@@ -43,7 +44,7 @@ def follower_kkt_points(dual: FollowerDual, candidates: list[np.ndarray]) -> lis
     its multipliers in :mod:`pybilevel.model.kkt_system`'s convention; None unless the follower
     is an LP solved to optimality there. One HiGHS model, re-solved from decision to decision."""
     form = dual.form
-    if form.Q.nnz or form.integer.any() or form.is_nonlinear:
+    if form.follower_class != FollowerClass.LP:
         return [None] * len(candidates)
     follower = FollowerAtLeader(form)
     return [_kkt_point(dual, x, follower.solve(x)) for x in candidates]
