@@ -3,8 +3,8 @@
 A wrong strengthening cuts off a bilevel-feasible point. These tests check them against every
 integer point of small random instances (tests/integer_oracle.py), independently of whether a
 solve happens to reach that point: every follower optimum at every leader decision satisfies
-the unit-step rows (and some non-optimal answer does not), and the robust response is never
-below the follower's value."""
+the unit-step rows and the conditions of learnt improving steps (and some non-optimal answer
+does not), and the robust response is never below the follower's value."""
 from __future__ import annotations
 
 from itertools import product
@@ -55,9 +55,34 @@ def admits(decomposition: ValueFunctionDecomposition, cols, x: np.ndarray, y: np
     return master.solve(np.zeros(master.n_cols)).status == "optimal"
 
 
+def improving_steps(p, d: ValueFunctionDecomposition, cols, seed: int, count: int = 4) -> list[np.ndarray]:
+    """Random improving steps of the follower's integer variables, in the instance's y order
+    (entries -2..2; zero on a continuous variable)."""
+    rng = np.random.default_rng(seed)
+    order = [list(d.y_cols).index(c) for c in cols[1]]  # the instance's y_j is the form's variable order[j]
+    cost = d.form.c[order]  # minimisation form
+    integer = np.asarray(d.form.integer, dtype=bool)[order]
+    steps: list[np.ndarray] = []
+    while len(steps) < count:
+        step = np.where(integer, rng.integers(-2, 3, p.n_y), 0).astype(float)
+        if cost @ step < -1e-9:
+            steps.append(step)
+    return steps
+
+
+def add_steps(d: ValueFunctionDecomposition, cols, steps: list[np.ndarray]) -> None:
+    """Learn each step (given in the instance's y order) as the master's step cut."""
+    order = [list(d.y_cols).index(c) for c in cols[1]]
+    for step in steps:
+        in_form = np.zeros(len(d.y_cols))
+        in_form[order] = step
+        d.add_step_cut(in_form)
+
+
 @pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
-def test_every_follower_optimum_satisfies_the_unit_step_rows(kind, seed):
+def test_every_follower_optimum_satisfies_the_step_rows(kind, seed):
     p, d, xs, cols = setting(kind, seed)
+    add_steps(d, cols, improving_steps(p, d, cols, seed))
     sign = -1 if p.follower_max else 1
     checked = 0
     for x in xs:
@@ -89,6 +114,25 @@ def test_unit_step_rows_exclude_improvable_answers():
                 improvable = any((p.y_lb <= t).all() and (t <= p.y_ub).all() and (p.A @ x + p.B @ t <= p.b + 1e-9).all()
                                  and sign * p.d @ t < sign * p.d @ y - 1e-9 for t in steps)
                 if improvable and (not len(p.g) or (p.Gx @ x + p.Gy @ y <= p.g + 1e-9).all()):
+                    assert not admits(d, cols, x, y), (seed, x, y)
+                    excluded += 1
+    assert excluded > 10
+
+
+def test_learnt_step_rows_exclude_answers_the_step_improves():
+    """Not vacuous: a follower-feasible answer y with y + step feasible at x (and the step improving)
+    is excluded once the step is learnt, even where no unit step improves it."""
+    excluded = 0
+    for seed in range(6):
+        p, d, xs, cols = setting("integer-leader", seed)
+        steps = improving_steps(p, d, cols, seed, count=6)
+        add_steps(d, cols, steps)
+        assert d.step_cuts > 0
+        for x in xs[:6]:
+            for y in integer_answers(p, x):
+                improved = any((p.y_lb <= y + s).all() and (y + s <= p.y_ub).all() and (p.A @ x + p.B @ (y + s) <= p.b + 1e-9).all()
+                               for s in steps)
+                if improved and (not len(p.g) or (p.Gx @ x + p.Gy @ y <= p.g + 1e-9).all()):
                     assert not admits(d, cols, x, y), (seed, x, y)
                     excluded += 1
     assert excluded > 10

@@ -14,8 +14,10 @@ You (2019), but without its epsilon and multiplier bounds:
   - a *linking cut* for every linking decision ``xL`` visited: if the leader's variables that
     appear in the follower's rows (the linking variables) equal ``xL``, then ``c @ y <= phi(xL)``.
   "if" is encoded with binaries whose big-M values are proven (variable bounds, HPR LP bounds);
-  - the *unit-step conditions* (:mod:`pybilevel.methods.unit_steps`): no integer follower
-    variable can take an improving unit step, written once before the first solve;
+  - *step conditions* (:mod:`pybilevel.methods.improving_steps`): no improving follower step
+    is feasible from a follower optimum; the unit steps of the integer variables are written
+    once before the first solve, and every step from a master answer to the follower's optimum
+    at the master's decision (``y* - y``) is learnt as a cut valid at every x and y;
   - a *robust response cut*: a response feasible at every decision (each row's linking part at
     its proven extremes) bounds ``phi`` everywhere, ``c @ y <= c @ r``, and every big-M with it;
 * **follower**: the follower MILP at the master's decision gives ``phi(xL)`` and a response;
@@ -56,7 +58,7 @@ from pybilevel.methods.base import (
     refusal_of,
     register,
 )
-from pybilevel.methods.unit_steps import integral_rows, unit_step_rows
+from pybilevel.methods.improving_steps import FollowerSteps, StepRows, integral_rows
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
@@ -133,6 +135,7 @@ class ValueFunctionRun:
     iterations: int
     response_cuts: int
     linking_cuts: int
+    step_cuts: int
 
 
 class ValueFunctionDecomposition:
@@ -163,14 +166,20 @@ class ValueFunctionDecomposition:
         self.row_min, self.row_max = interval(self.leader_rows, lower, upper)  # tightened by tighten_row_ranges
         self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
-        self._add_unit_steps(integer)
+        place_y = sp.csr_matrix((np.ones(len(self.y_cols)), (np.arange(len(self.y_cols)), self.y_cols)), shape=(len(self.y_cols), n))
+        self.steps = FollowerSteps((form.A_y @ place_y + self.leader_rows).tocsr(), form.row_lower, form.row_upper,
+                                   integer, lower, upper)
+        ints = np.asarray(form.integer, dtype=bool)
+        self._add_step_rows(self.steps.unit_step_rows(form.c[ints], self.y_cols[ints]))
         self.restricted = ArrayLP(
             sp.vstack([hpr.A, self.value_row]).tocsr(),
             np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, np.inf), lower, upper, integer=integer,
         )
         self.follower = FollowerAtLeader(form)
         self._responses: set[bytes] = set()
+        self._steps: set[bytes] = set()
         self.response_cuts = 0
+        self.step_cuts = 0
         self.linking_cuts = 0
 
     # ------------------------------------------------------------------ set-up
@@ -191,19 +200,18 @@ class ValueFunctionDecomposition:
             lower[col] = np.ceil(lower[col] - 1e-6)
             upper[col] = np.floor(upper[col] + 1e-6)
 
-    def _add_unit_steps(self, integer: np.ndarray) -> None:
-        """The unit-step conditions of :func:`unit_step_rows` on the master (once, before any cut)."""
-        form, n = self.form, len(self.hpr.columns)
-        place_y = sp.csr_matrix((np.ones(len(self.y_cols)), (np.arange(len(self.y_cols)), self.y_cols)),
-                                shape=(len(self.y_cols), n))
-        rows = (form.A_y @ place_y + self.leader_rows).tocsr()
-        ints = np.asarray(form.integer, dtype=bool)
-        steps = unit_step_rows(rows, form.row_lower, form.row_upper, form.c[ints], self.y_cols[ints],
-                               integer, self.lower, self.upper)
+    def _add_step_rows(self, steps: StepRows) -> None:
+        """Add step conditions (:mod:`pybilevel.methods.improving_steps`) to the master, their
+        binaries as new columns."""
+        if not steps.A.shape[0]:
+            return
+        master, n = self.master, len(self.hpr.columns)
+        before = master.n_cols
         if steps.binaries:
-            self.master.add_columns(np.zeros(steps.binaries), np.ones(steps.binaries), integer=True)
-        if steps.A.shape[0]:
-            self.master.add_rows(steps.A, steps.lower, steps.upper)
+            master.add_columns(np.zeros(steps.binaries), np.ones(steps.binaries), integer=True)
+        A = steps.A.tocsc()
+        master.add_rows(sp.hstack([A[:, :n], sp.csc_matrix((A.shape[0], before - n)), A[:, n:]]),
+                        steps.lower, steps.upper)
 
     def tighten_row_ranges(self, remaining: Callable[[], float | None]) -> None:
         """Tighten each follower row's proven range of its linking part A_x x (``row_min``,
@@ -443,12 +451,32 @@ class ValueFunctionDecomposition:
         return upper, best
 
     def _add_cuts(self, x_hat: np.ndarray, phi: float, response: np.ndarray, candidate: np.ndarray | None) -> None:
-        """The cuts learnt at x_hat: its linking cut and the response cuts of the follower's optimal
-        response and of the restricted problem's answer."""
+        """The cuts learnt at the master point x_hat: its linking cut, the response cuts of the
+        follower's optimal response and of the restricted problem's answer, and the step from the
+        master's follower answer to the follower's optimum."""
         self.add_linking_cut(x_hat[self.link_cols], phi)
         self.add_response_cut(response)
         if candidate is not None:
             self.add_response_cut(candidate)
+        self.add_step_cut(response - x_hat[self.y_cols])
+
+    def add_step_cut(self, step: np.ndarray) -> None:
+        """The condition of an improving follower step (over the follower's variables; rounded on
+        its integer ones): no bilevel-feasible (x, y) has y + step feasible at x."""
+        form = self.form
+        step = np.where(form.integer, np.round(step), step)
+        objective = float(form.c @ step)
+        if objective >= -VALUE_TOL * max(1.0, float(np.abs(form.c) @ np.abs(step))):
+            return  # not improving
+        key = np.round(step, 9).tobytes()
+        if key in self._steps:
+            return
+        self._steps.add(key)
+        moved = np.flatnonzero(step)
+        rows = self.steps.step_rows(self.y_cols[moved], step[moved])
+        if rows.A.shape[0]:
+            self._add_step_rows(rows)
+            self.step_cuts += 1
 
     def _hpr_feasible(self, time_limit: float | None) -> bool:
         """Whether the high-point relaxation alone (no unit-step rows, no cuts) has an integer point."""
@@ -478,7 +506,7 @@ class ValueFunctionDecomposition:
         sense = self.sense
         bound = sense * float(min(lower, upper)) if np.isfinite(lower) else None
         objective = None if best is None else sense * upper
-        cuts = f"{self.response_cuts} response cuts, {self.linking_cuts} linking cuts"
+        cuts = f"{self.response_cuts} response cuts, {self.linking_cuts} linking cuts, {self.step_cuts} step cuts"
         message = {
             Status.OPTIMAL: f"value-function decomposition: lower and upper bounds meet after {iterations} iterations ({cuts})",
             Status.FEASIBLE: f"value-function decomposition stopped ({why}) after {iterations} iterations ({cuts}) "
@@ -486,7 +514,8 @@ class ValueFunctionDecomposition:
             Status.LIMIT: f"value-function decomposition stopped ({why}) after {iterations} iterations before finding a "
             "bilevel-feasible point",
         }.get(status, why)
-        return ValueFunctionRun(status, message, best, objective, bound, iterations, self.response_cuts, self.linking_cuts)
+        return ValueFunctionRun(status, message, best, objective, bound, iterations, self.response_cuts,
+                                self.linking_cuts, self.step_cuts)
 
 
 def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> tuple[np.ndarray, float]:
