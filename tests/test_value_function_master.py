@@ -145,3 +145,27 @@ def test_robust_response_bounds_the_follower_value_at_every_bilevel_feasible_dec
     d.add_robust_cut(None)
     values = [p.follower_value(x) for x in xs if p.best_response(x) is not None]  # phi, minimisation form
     assert max(values) <= d.value_max
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_local_search_ends_at_a_bilevel_feasible_local_optimum(seed):
+    """From the worst bilevel-feasible decision, the local search ends at a decision whose value the
+    oracle confirms, no worse than the start, that no single move of one linking variable by +-1
+    improves (by the oracle's best response there)."""
+    p, d, xs, cols = setting("integer-leader", seed)
+    values = {tuple(x): found[0] for x in xs if (found := p.best_response(x)) is not None}
+    assert values  # these seeds' instances are bilevel feasible
+    start = max(values, key=values.get)
+    point = np.zeros(len(d.hpr.columns))
+    point[cols[0]] = start
+    upper, best = d._evaluate(point, set(), np.inf, None, None)
+    assert upper == pytest.approx(values[start])
+    upper, best = d._local_search(best, upper, set(), lambda: None)
+    x = np.round(best[cols[0]])
+    assert upper == pytest.approx(values[tuple(x)]) and upper <= values[start] + 1e-9
+    link = [i for i, c in enumerate(cols[0]) if c in set(d.link_cols)]
+    for i, step in product(link, (1, -1)):
+        neighbour = x.copy()
+        neighbour[i] += step
+        if tuple(neighbour) in values:
+            assert values[tuple(neighbour)] >= upper - 1e-9, (x, neighbour)
