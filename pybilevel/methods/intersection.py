@@ -1,0 +1,255 @@
+"""Improving-direction intersection cuts for a bilevel problem with an integer follower.
+
+The follower, in minimisation form (:mod:`pybilevel.model.follower_form`), is
+``min { c @ y : row_lower <= A_y y + A_x x <= row_upper, var_lower <= y <= var_upper, y_I integer }``.
+A point (x, y) is *bilevel feasible* when y is follower feasible at x and follower optimal there.
+
+**The free set.** Take a direction w, integer on the follower's integer variables, with
+``c @ w < 0``. If y + w were follower feasible at x, y would not be optimal: so no
+bilevel-feasible point lies in ``F(w) = {(x, y) : y + w follower feasible at x}``. Write
+``C(w)`` with one inequality per row limit and variable bound that y + w can break (the others
+hold for y + w whenever they hold for y, or over the whole box):
+
+* a row limit ``a @ (x, y) <= U`` (a = the row of [A_x A_y]) becomes
+  ``a @ (x, y) <= U' + d - (A_y w)_row``, a variable bound ``y_j <= u_j`` becomes
+  ``y_j <= u'_j + d - w_j`` (lower limits alike, mirrored), where for a *whole* row (integer
+  coefficients on integer variables only; :func:`pybilevel.methods.unit_steps.whole_rows`) or
+  an integer variable ``U' = floor(U)``, ``d = 1``, and otherwise ``U' = U``, ``d = 0``.
+
+*No bilevel-feasible point lies in the interior of C(w).* Let (x, y) be one, in the interior: it
+satisfies every inequality strictly. On a whole row, ``a @ (x, y)`` and ``(A_y w)_row`` are
+integers (x, y integer there, w integer where a has a coefficient), so ``<`` with ``d = 1``
+means ``a @ (x, y) + (A_y w)_row <= floor(U)``: y + w satisfies the row. On any other row
+``d = 0`` and ``<`` is stronger than the row itself. Integer bounds alike. The rows and bounds
+left out hold for y + w anyway (y is follower feasible; ``(A_y w)_row`` does not push toward the
+limit, or the limit holds at every point of the box). So y + w would be follower feasible at x:
+a contradiction. (For the non-whole parts C is just the closure of F's interior: not relaxing
+them by 1 is what keeps the argument true.)
+
+**The cut** (Balas 1971; for bilevel problems Fischetti, Ljubic, Monaci & Sinnl, Oper. Res.
+65(6) 2017, and the improving-direction cuts of MibS, Tahernejad, Ralphs & DeNegre, MPC 2020).
+At an optimal vertex z* of the LP relaxation, every LP-feasible point is
+``z* + sum_j s_j r_j`` with ``s_j >= 0`` the distance of nonbasic variable j (a column or a row
+activity) from its bound and ``r_j`` its ray. If z* lies in the interior of C(w) and the ray
+r_j leaves C at step ``lambda_j`` (infinity if never), every point of the cone with
+``sum_j s_j / lambda_j < 1`` is in C's interior, so every bilevel-feasible point satisfies
+``sum_j s_j / lambda_j >= 1``, and z* (all ``s_j = 0``) does not. The cut is valid for every
+bilevel-feasible point of any LP relaxation whose rows are themselves valid for them (the
+high-point relaxation, the value-function master, earlier cuts).
+
+**Finding w.** A small MILP over w: minimise ``sum |w|`` subject to ``c @ w < 0`` and z* strictly inside C(w) (by a
+margin), with every row and bound written (which is stronger than needed where a limit would be
+left out of C). Rays come from HiGHS's optimal basis (its statuses only): the tableau is solved
+here with scipy's sparse LU of the basis matrix of ``[A, -I] (z, r) = 0``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from pybilevel.methods.unit_steps import whole_rows
+from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.intervals import interval
+from pybilevel.solvers.highs import ArrayLP
+
+__all__ = ["IntersectionCuts", "intersection_cut_rounds"]
+
+#: z* must lie this far inside C(w) (in each inequality's units; above HiGHS's MIP feasibility tolerance 1e-6)
+MARGIN = 1e-4
+#: an improving direction lowers the follower's cost by at least this times its largest coefficient
+IMPROVEMENT = 1e-4
+_RAY_TOL = 1e-9
+_CUT_SLACK = 1e-6  # the cut is sum s_j / lambda_j >= 1 - _CUT_SLACK (rounding of z* and the tableau)
+
+
+@dataclass
+class IntersectionCuts:
+    """Cut rows ``lower <= A @ z`` (``upper`` is +inf) over the LP's columns, and the LP's optimum
+    before the first round and after each round that added a cut."""
+
+    A: sp.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    bounds: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _FreeSet:
+    """C(w) as ``G @ z <= h`` over the LP's columns."""
+
+    G: sp.csr_matrix
+    h: np.ndarray
+
+
+def intersection_cut_rounds(
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    cost: np.ndarray,
+    follower: FollowerForm,
+    y_cols: np.ndarray,
+    x_cols: np.ndarray,
+    integer: np.ndarray,
+    rounds: int = 10,
+    time_limit: float | None = None,
+) -> IntersectionCuts:
+    """Up to ``rounds`` rounds of one cut each on the LP ``min cost @ z`` over the rows and the
+    box (a relaxation of the bilevel problem, integrality dropped); ``y_cols`` / ``x_cols``: the
+    columns of the follower's variables / of its leader variables, ``integer``: each column's
+    integrality. Stops early when the LP is not optimal, no improving direction has z* inside
+    C(w), or the time is up."""
+    start = time.perf_counter()
+    n = A.shape[1]
+    lp = ArrayLP(A, row_lower, row_upper, col_lower, col_upper)
+    rows = _follower_rows(follower, np.asarray(y_cols), np.asarray(x_cols), n)
+    whole = whole_rows(rows, np.asarray(integer, dtype=bool))
+    box = interval(rows, np.asarray(col_lower, float), np.asarray(col_upper, float))
+    cuts, lowers, bounds = [], [], []
+
+    def remaining() -> float | None:
+        return None if time_limit is None else time_limit - (time.perf_counter() - start)
+
+    for _ in range(rounds + 1):
+        solution = lp.solve(cost, time_limit=remaining())
+        if solution.status != "optimal":
+            break
+        bounds.append(solution.objective)
+        left = remaining()
+        if len(cuts) == rounds or (left is not None and left <= 0):
+            break
+        w = _improving_direction(follower, rows, whole, np.asarray(y_cols), solution.x, (col_lower, col_upper), left)
+        if w is None:
+            break
+        free = _free_set(follower, rows, whole, box, np.asarray(y_cols), (col_lower, col_upper), w)
+        cut = _cut(lp, free, solution.x)
+        if cut is None:
+            break
+        lp.add_rows(sp.csr_matrix(cut[0]), np.array([cut[1]]), np.array([np.inf]))
+        cuts.append(cut[0])
+        lowers.append(cut[1])
+    matrix = sp.csr_matrix(np.array(cuts)) if cuts else sp.csr_matrix((0, n))
+    return IntersectionCuts(matrix, np.array(lowers), np.full(len(cuts), np.inf), bounds)
+
+
+def _follower_rows(follower: FollowerForm, y_cols: np.ndarray, x_cols: np.ndarray, n: int) -> sp.csr_matrix:
+    """The follower's rows [A_x A_y] placed in the LP's columns."""
+    place_y = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
+    place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
+    return (follower.A_y @ place_y + follower.A_x @ place_x).tocsr()
+
+
+def _limits(follower: FollowerForm, whole: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """C's right-hand sides before the shift by w: (row upper, row lower, variable upper,
+    variable lower), each ``floor(U) + 1`` (``ceil(L) - 1``) where whole, else the limit."""
+    ints = np.asarray(follower.integer, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        row_up = np.where(whole, np.floor(follower.row_upper + 1e-9) + 1.0, follower.row_upper)
+        row_low = np.where(whole, np.ceil(follower.row_lower - 1e-9) - 1.0, follower.row_lower)
+        var_up = np.where(ints, np.floor(follower.var_upper + 1e-9) + 1.0, follower.var_upper)
+        var_low = np.where(ints, np.ceil(follower.var_lower - 1e-9) - 1.0, follower.var_lower)
+    return row_up, row_low, var_up, var_low
+
+
+def _improving_direction(follower: FollowerForm, rows: sp.csr_matrix, whole: np.ndarray, y_cols: np.ndarray,
+                         z: np.ndarray, box: tuple[np.ndarray, np.ndarray], time_limit: float | None) -> np.ndarray | None:
+    """The shortest improving w (least ``sum |w|``: the fewer limits it moves, and the less, the
+    larger C(w)) with z strictly inside C(w), every row and bound written."""
+    row_up, row_low, var_up, var_low = _limits(follower, whole)
+    activity, y = rows @ z, z[y_cols]
+    k = len(y_cols)
+    span = np.asarray(box[1], float)[y_cols] - np.asarray(box[0], float)[y_cols] + 1.0  # |w| never needs more
+    upper = np.minimum(var_up - y - MARGIN, span)
+    lower = np.maximum(var_low - y + MARGIN, -span)
+    if np.any(lower > upper):
+        return None
+    eye = sp.identity(k, format="csr")
+    A = sp.bmat([[follower.A_y, None], [sp.csr_matrix(follower.c.reshape(1, -1)), None], [eye, -eye], [-eye, -eye]]).tocsr()
+    ints = np.asarray(follower.integer, dtype=bool)
+    problem = ArrayLP(  # over (w, t): t >= |w|
+        A, np.concatenate([row_low - activity + MARGIN, np.full(2 * k + 1, -np.inf)]),
+        np.concatenate([row_up - activity - MARGIN, [-IMPROVEMENT * np.abs(follower.c).max(initial=0.0)], np.zeros(2 * k)]),
+        np.append(lower, np.zeros(k)), np.append(upper, np.abs(np.append(lower, upper)).reshape(2, k).max(axis=0)),
+        integer=np.append(ints, np.zeros(k, dtype=bool)),
+    )
+    solution = problem.solve(np.append(np.zeros(k), np.ones(k)), time_limit=time_limit)
+    if not solution.has_point or solution.status not in ("optimal", "limit"):
+        return None
+    w = solution.x[:k].copy()
+    w[ints] = np.round(w[ints])
+    return w if follower.c @ w < 0 else None
+
+
+def _free_set(follower: FollowerForm, rows: sp.csr_matrix, whole: np.ndarray, box: tuple[np.ndarray, np.ndarray],
+              y_cols: np.ndarray, col_box: tuple[np.ndarray, np.ndarray], w: np.ndarray) -> _FreeSet:
+    """C(w) with only the limits y + w can break somewhere in the box."""
+    row_up, row_low, var_up, var_low = _limits(follower, whole)
+    shift = follower.A_y @ w
+    low, high = box
+    with np.errstate(invalid="ignore"):
+        up = (shift > 0) & np.isfinite(follower.row_upper) & (high + shift > follower.row_upper)
+        down = (shift < 0) & np.isfinite(follower.row_lower) & (low + shift < follower.row_lower)
+        y_low, y_high = np.asarray(col_box[0], float)[y_cols], np.asarray(col_box[1], float)[y_cols]
+        var_u = (w > 0) & np.isfinite(follower.var_upper) & (y_high + w > follower.var_upper)
+        var_l = (w < 0) & np.isfinite(follower.var_lower) & (y_low + w < follower.var_lower)
+    n = rows.shape[1]
+    unit = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
+    G = sp.vstack([rows[up], -rows[down], unit[var_u], -unit[var_l]]).tocsr()
+    h = np.concatenate([(row_up - shift)[up], -(row_low - shift)[down], (var_up - w)[var_u], -(var_low - w)[var_l]])
+    return _FreeSet(G, h)
+
+
+def _cut(lp: ArrayLP, free: _FreeSet, z: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The intersection cut of C from the LP's optimal basis at z, as (coefficients, lower limit)
+    over the LP's columns; None where z is not inside C, the basis is unusable or no ray leaves C."""
+    slack = free.h - free.G @ z
+    if free.G.shape[0] == 0 or np.any(slack <= MARGIN / 2):
+        return None
+    basis = lp.highs.getBasis()
+    if not basis.valid:
+        return None
+    model = lp.highs.getLp()  # with the cuts added so far
+    n, m = lp.n_cols, lp.n_rows
+    a = model.a_matrix_
+    matrix = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=(m, n))
+    M = sp.hstack([matrix, -sp.identity(m)]).tocsc()  # M @ (z, r) = 0: r the row activities
+    status = np.array([_STATUS[s] for s in list(basis.col_status) + list(basis.row_status)])
+    lower = np.concatenate([np.asarray(model.col_lower_), np.asarray(model.row_lower_)])
+    upper = np.concatenate([np.asarray(model.col_upper_), np.asarray(model.row_upper_)])
+    basic = status == 0
+    if basic.sum() != m:
+        return None
+    lu = splu(M[:, basic].tocsc())
+    G = np.hstack([free.G.toarray(), np.zeros((free.G.shape[0], m))])  # C over (z, r)
+    reduced = np.array([g - M.T @ lu.solve(g[basic], trans="T") for g in G])  # g @ r_j / sigma_j
+    moving = ~basic & (lower < upper)  # a fixed variable's distance s_j is 0 at every point
+    if np.any((status == 2) & moving & np.any(np.abs(reduced) > _RAY_TOL, axis=0)):
+        return None  # a free nonbasic variable moves both ways: no linear cut
+    sigma = np.where(status == -1, 1.0, -1.0)  # the ray's direction: up from a lower bound, down from an upper
+    step = reduced * sigma  # g_k @ r_j
+    leaves = step > _RAY_TOL
+    lengths = np.where(leaves, (slack - _RAY_TOL)[:, None] / np.where(leaves, step, 1.0), np.inf).min(axis=0)
+    inverse = np.where(moving & (status != 2), 1.0 / lengths, 0.0)  # 1 / lambda_j (0 for lambda_j = inf)
+    if not np.any(inverse > 0):
+        return None
+    used = inverse > 0
+    bound = np.where(status == -1, lower, upper)
+    weight = sigma * inverse  # sum_j weight_j (v_j - bound_j) >= 1 over v = (z, r)
+    coefficients = weight[:n] + matrix.T @ weight[n:]
+    return coefficients, 1.0 - _CUT_SLACK + float(weight[used] @ bound[used])
+
+
+#: HiGHS basis status -> -1 at lower, +1 at upper, 0 basic, 2 free nonbasic (zero)
+_STATUS = {
+    highspy.HighsBasisStatus.kLower: -1,
+    highspy.HighsBasisStatus.kUpper: 1,
+    highspy.HighsBasisStatus.kBasic: 0,
+    highspy.HighsBasisStatus.kZero: 2,
+    highspy.HighsBasisStatus.kNonbasic: 2,
+}
