@@ -111,7 +111,8 @@ def intersection_cut_rounds(
     rows = _follower_rows(follower, np.asarray(y_cols), np.asarray(x_cols), n)
     whole = whole_rows(rows, np.asarray(integer, dtype=bool))
     box = interval(rows, np.asarray(col_lower, float), np.asarray(col_upper, float))
-    cuts, lowers, bounds = [], [], []
+    matrix, limits = sp.csr_matrix(A), (np.concatenate([col_lower, row_lower]), np.concatenate([col_upper, row_upper]))
+    bounds: list[float] = []
 
     def remaining() -> float | None:
         return None if time_limit is None else time_limit - (time.perf_counter() - start)
@@ -122,20 +123,21 @@ def intersection_cut_rounds(
             break
         bounds.append(solution.objective)
         left = remaining()
-        if len(cuts) == rounds or (left is not None and left <= 0):
+        if matrix.shape[0] - A.shape[0] == rounds or (left is not None and left <= 0):
             break
         w = _improving_direction(follower, rows, whole, np.asarray(y_cols), solution.x, (col_lower, col_upper), left)
         if w is None:
             break
         free = _free_set(follower, rows, whole, box, np.asarray(y_cols), (col_lower, col_upper), w)
-        cut = _cut(lp, free, solution.x)
+        cut = _cut(lp, matrix, limits, free, solution.x)
         if cut is None:
             break
-        lp.add_rows(sp.csr_matrix(cut[0]), np.array([cut[1]]), np.array([np.inf]))
-        cuts.append(cut[0])
-        lowers.append(cut[1])
-    matrix = sp.csr_matrix(np.array(cuts)) if cuts else sp.csr_matrix((0, n))
-    return IntersectionCuts(matrix, np.array(lowers), np.full(len(cuts), np.inf), bounds)
+        row = sp.csr_matrix(cut[0])
+        lp.add_rows(row, np.array([cut[1]]), np.array([np.inf]))
+        matrix = sp.vstack([matrix, row]).tocsr()
+        limits = (np.append(limits[0], cut[1]), np.append(limits[1], np.inf))
+    found = matrix[A.shape[0]:]
+    return IntersectionCuts(found, limits[0][n + A.shape[0]:], np.full(found.shape[0], np.inf), bounds)
 
 
 def _follower_rows(follower: FollowerForm, y_cols: np.ndarray, x_cols: np.ndarray, n: int) -> sp.csr_matrix:
@@ -205,23 +207,21 @@ def _free_set(follower: FollowerForm, rows: sp.csr_matrix, whole: np.ndarray, bo
     return _FreeSet(G, h)
 
 
-def _cut(lp: ArrayLP, free: _FreeSet, z: np.ndarray) -> tuple[np.ndarray, float] | None:
+def _cut(lp: ArrayLP, matrix: sp.csr_matrix, limits: tuple[np.ndarray, np.ndarray], free: _FreeSet,
+         z: np.ndarray) -> tuple[np.ndarray, float] | None:
     """The intersection cut of C from the LP's optimal basis at z, as (coefficients, lower limit)
-    over the LP's columns; None where z is not inside C, the basis is unusable or no ray leaves C."""
+    over the LP's columns; None where z is not inside C, the basis is unusable or no ray leaves C.
+    ``matrix``: the LP's rows (the cuts so far included); ``limits``: the bounds of (columns, rows)."""
     slack = free.h - free.G @ z
     if free.G.shape[0] == 0 or np.any(slack <= MARGIN / 2):
         return None
     basis = lp.highs.getBasis()
     if not basis.valid:
         return None
-    model = lp.highs.getLp()  # with the cuts added so far
-    n, m = lp.n_cols, lp.n_rows
-    a = model.a_matrix_
-    matrix = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=(m, n))
+    m, n = matrix.shape
     M = sp.hstack([matrix, -sp.identity(m)]).tocsc()  # M @ (z, r) = 0: r the row activities
     status = np.array([_STATUS[s] for s in list(basis.col_status) + list(basis.row_status)])
-    lower = np.concatenate([np.asarray(model.col_lower_), np.asarray(model.row_lower_)])
-    upper = np.concatenate([np.asarray(model.col_upper_), np.asarray(model.row_upper_)])
+    lower, upper = limits
     basic = status == 0
     if basic.sum() != m:
         return None
