@@ -84,7 +84,7 @@ def test_the_cut_on_a_hand_made_instance():
     The LP vertex is (4, 0) (bound -4), not bilevel feasible. The improving direction w = +1
     gives C = {y - x < 0, y < 4} (y <= x relaxed by 1 and shifted back by w; y's bound 4 + 1 - 1);
     the rays from (4, 0), x down and y up, leave C after 4 steps each: the cut is
-    (4 - x)/4 + y/4 >= 1, that is y >= x, and the LP bound becomes 0, the bilevel optimum."""
+    (4 - x)/4 + y/4 >= 1, that is -x + y >= 0, and the LP bound becomes 0, the bilevel optimum."""
     m = pyo.ConcreteModel()
     m.x = pyo.Var(within=pyo.Integers, bounds=(0, 4))
     m.f = bl.Follower()
@@ -96,7 +96,7 @@ def test_the_cut_on_a_hand_made_instance():
     x, y = d.hpr.column_of(m.x), d.hpr.column_of(m.f.y)
     assert cuts.A.shape[0] == 1  # after it the LP vertex is bilevel feasible: no improving direction from it
     row = cuts.A.toarray()[0]
-    assert row[x] == pytest.approx(-0.25) and row[y] == pytest.approx(0.25)
+    assert row[x] == pytest.approx(-1.0) and row[y] == pytest.approx(1.0)  # scaled to largest coefficient 1
     assert cuts.lower[0] == pytest.approx(0.0, abs=1e-5)
     vertex = np.zeros(2)
     vertex[x] = 4

@@ -59,12 +59,17 @@ from pybilevel.solvers.highs import ArrayLP
 
 __all__ = ["IntersectionCuts", "intersection_cut_rounds"]
 
-#: z* must lie this far inside C(w) (in each inequality's units; above HiGHS's MIP feasibility tolerance 1e-6)
-MARGIN = 1e-4
+#: z* must lie this far inside C(w), in each inequality's units (far above HiGHS's MIP feasibility
+#: tolerance 1e-6; a smaller margin gives cuts nearly parallel to a bound, removing z* by little)
+MARGIN = 1e-2
 #: an improving direction lowers the follower's cost by at least this times its largest coefficient
 IMPROVEMENT = 1e-4
 _RAY_TOL = 1e-9
 _CUT_SLACK = 1e-6  # the cut is sum s_j / lambda_j >= 1 - _CUT_SLACK (rounding of z* and the tableau)
+#: a cut's coefficients below this times its largest are dropped (the limit relaxed by their extremes over the box)
+_DROP = 1e-9
+#: a cut (scaled to largest coefficient 1) must remove z* by at least this
+_DEPTH = 1e-6
 
 
 @dataclass
@@ -130,6 +135,7 @@ def intersection_cut_rounds(
             break
         free = _free_set(follower, rows, whole, box, np.asarray(y_cols), (col_lower, col_upper), w)
         cut = _cut(lp, matrix, limits, free, solution.x)
+        cut = None if cut is None else _tidy(*cut, col_lower, col_upper, solution.x)
         if cut is None:
             break
         row = sp.csr_matrix(cut[0])
@@ -243,6 +249,23 @@ def _cut(lp: ArrayLP, matrix: sp.csr_matrix, limits: tuple[np.ndarray, np.ndarra
     weight = sigma * inverse  # sum_j weight_j (v_j - bound_j) >= 1 over v = (z, r)
     coefficients = weight[:n] + matrix.T @ weight[n:]
     return coefficients, 1.0 - _CUT_SLACK + float(weight[used] @ bound[used])
+
+
+def _tidy(coefficients: np.ndarray, lower: float, col_lower: np.ndarray, col_upper: np.ndarray,
+          z: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The cut ``coefficients @ z >= lower`` scaled to largest coefficient 1, its tiny coefficients
+    dropped where the box bounds their term (the limit lowered by the term's maximum, so it stays
+    valid); None if it then removes z by less than :data:`_DEPTH`."""
+    scale = np.abs(coefficients).max(initial=0.0)
+    if scale == 0:
+        return None
+    a, lower = coefficients / scale, lower / scale
+    with np.errstate(invalid="ignore"):
+        term_max = np.maximum(a * col_lower, a * col_upper)
+    drop = (np.abs(a) < _DROP) & (a != 0) & np.isfinite(term_max)
+    lower -= float(term_max[drop].sum())
+    a[drop] = 0.0
+    return (a, lower) if a @ z <= lower - _DEPTH else None
 
 
 #: HiGHS basis status -> -1 at lower, +1 at upper, 0 basic, 2 free nonbasic (zero)
