@@ -14,7 +14,7 @@ import pytest
 from integer_oracle import random_integer_bilevel, to_pyomo
 
 import pybilevel as bl
-from pybilevel.methods.intersection import intersection_cut_rounds
+from pybilevel.methods.intersection import _tidy, intersection_cut_rounds
 from pybilevel.methods.value_function import ValueFunctionDecomposition
 from pybilevel.model.structure import analyze
 
@@ -102,3 +102,13 @@ def test_the_cut_on_a_hand_made_instance():
     vertex[x] = 4
     assert row @ vertex < cuts.lower[0] - 0.9  # the vertex (4, 0) is cut off
     assert cuts.bounds == pytest.approx([-4.0, 0.0], abs=1e-5)
+
+
+def test_a_dropped_coefficient_relaxes_the_cut_by_its_term():
+    """z1 + 5e-10 z2 >= 1 with z2 in [-1e9, 1e9]: dropping the tiny term leaves z1 >= 0.5, which
+    every point of the original cut still satisfies (z1 = 0.6, z2 = 1e9 among them)."""
+    a, lower = _tidy(np.array([1.0, 5e-10]), 1.0, np.array([0.0, -1e9]), np.array([1.0, 1e9]), np.zeros(2))
+    assert a == pytest.approx([1.0, 0.0]) and lower == pytest.approx(0.5)
+    grid = np.array(list(product(np.linspace(0, 1, 11), np.linspace(-1e9, 1e9, 21))))
+    kept = grid[grid @ [1.0, 5e-10] >= 1.0]
+    assert len(kept) and (kept @ a >= lower - 1e-12).all()
