@@ -42,7 +42,7 @@ high-point relaxation, the value-function master, earlier cuts).
 inside C(w) by a margin, every row and bound written (stronger than needed where a limit is left
 out of C afterwards). The shortest direction moves few limits by little, so C is large: on the
 MibS instances milp_10_20_50_2310_1a / 2a, 30 rounds on the value-function master's LP raise its
-bound from -98856 to -95709 / -41944 to -39394 this way, and only to -98853 / -41927 with
+bound from -98856 to -95309 / -41944 to -39384 this way, and only to -98853 / -41927 with
 ``min c @ w``. Rays come from HiGHS's optimal basis (its statuses only): the tableau is solved
 here with scipy's sparse LU of the basis of ``[A, -I] (z, r) = 0``, r the row activities. Each
 cut is scaled to largest coefficient 1; coefficients below 1e-9 of that are dropped and the
