@@ -113,8 +113,8 @@ def intersection_cut_rounds(
 ) -> IntersectionCuts:
     """Up to ``rounds`` rounds of one cut each on the LP ``min cost @ z`` over the rows and the
     box (a relaxation of the bilevel problem, integrality dropped); ``y_cols`` / ``x_cols``: the
-    columns of the follower's variables / of its leader variables, ``integer``: each column's
-    integrality. Stops early when the LP is not optimal, no improving direction has z* inside
+    columns of ``follower.variables`` / ``follower.leader_variables``, in their order;
+    ``integer``: each column's integrality. Stops early when the LP is not optimal, no improving direction has z* inside
     C(w), or the time is up."""
     start = time.perf_counter()
     n = A.shape[1]
@@ -252,6 +252,8 @@ def _cut(lp: ArrayLP, matrix: sp.csr_matrix, limits: tuple[np.ndarray, np.ndarra
         return None
     used = inverse > 0
     bound = np.where(status == -1, lower, upper)
+    if not np.all(np.isfinite(bound[used])):
+        return None
     weight = sigma * inverse  # sum_j weight_j (v_j - bound_j) >= 1 over v = (z, r)
     coefficients = weight[:n] + matrix.T @ weight[n:]
     return coefficients, 1.0 - _CUT_SLACK + float(weight[used] @ bound[used])
