@@ -11,12 +11,15 @@ from itertools import product
 import numpy as np
 import pyomo.environ as pyo
 import pytest
+import scipy.sparse as sp
 from integer_oracle import random_integer_bilevel, to_pyomo
 
 import pybilevel as bl
+from pybilevel.io.mibs import _matrix
 from pybilevel.methods.intersection import _tidy, intersection_cut_rounds
 from pybilevel.methods.value_function import ValueFunctionDecomposition
 from pybilevel.model.structure import analyze
+from pybilevel.solvers.highs import ArrayLP
 
 # whole rows (integer data), and halves in the linking coefficients (rows that are not whole)
 # (treating the halves' rows as whole removes bilevel-feasible points at 5 of these 30 fractional seeds)
@@ -76,6 +79,33 @@ def test_every_cut_keeps_every_bilevel_feasible_point(kind):
         cut_count += cuts.A.shape[0]
         cases_with_cuts += cuts.A.shape[0] > 0
     assert cases_with_cuts >= len(seeds) // 3, (kind, cases_with_cuts, cut_count)  # the check above saw real cuts
+
+
+def test_cuts_on_the_value_function_master_keep_every_bilevel_feasible_point():
+    """The cut rounds on the master's LP (high-point relaxation + unit-step rows and binaries, as
+    value_function builds it): every bilevel-feasible point, fixed, leaves master + cuts feasible."""
+    with_cuts = 0
+    for seed in range(12):
+        p, _ = random_integer_bilevel(seed, **KINDS["integer"][0])
+        model = to_pyomo(p)
+        d = ValueFunctionDecomposition(analyze(model))
+        lp = d.master.highs.getLp()
+        A, n = _matrix(lp), len(d.hpr.columns)
+        lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        integer = np.append(d.integer, np.ones(A.shape[1] - n, dtype=bool))
+        cuts = intersection_cut_rounds(A, lp.row_lower_, lp.row_upper_, lower, upper,
+                                       np.append(d.cost, np.zeros(A.shape[1] - n)), d.form, d.y_cols, d.x_cols, integer)
+        with_cuts += cuts.A.shape[0] > 0
+        master = ArrayLP(sp.vstack([A, cuts.A]), np.append(lp.row_lower_, cuts.lower),
+                         np.append(lp.row_upper_, cuts.upper), lower, upper)
+        x_cols = [d.hpr.column_of(model.x[i]) for i in range(p.n_x)]
+        y_cols = [d.hpr.column_of(model.f.y[j]) for j in range(p.n_y)]
+        for x, y in bilevel_feasible(p):
+            z = np.zeros(n)
+            z[x_cols], z[y_cols] = x, y
+            master.set_col_bounds(np.arange(n), z, z)
+            assert master.solve(np.zeros(A.shape[1])).status == "optimal", (seed, x, y)
+    assert with_cuts >= 4, with_cuts  # the check above saw real cuts
 
 
 def test_the_cut_on_a_hand_made_instance():
