@@ -13,7 +13,7 @@ hold for y + w whenever they hold for y, or over the whole box):
 * a row limit ``a @ (x, y) <= U`` (a = the row of [A_x A_y]) becomes
   ``a @ (x, y) <= U' + d - (A_y w)_row``, a variable bound ``y_j <= u_j`` becomes
   ``y_j <= u'_j + d - w_j`` (lower limits alike, mirrored), where for a *whole* row (integer
-  coefficients on integer variables only; :func:`pybilevel.methods.unit_steps.whole_rows`) or
+  coefficients on integer variables only; ``FollowerSteps.whole`` of :mod:`pybilevel.methods.improving_steps`) or
   an integer variable ``U' = floor(U)``, ``d = 1``, and otherwise ``U' = U``, ``d = 0``.
 
 *No bilevel-feasible point lies in the interior of C(w).* Let (x, y) be one, in the interior: it
@@ -58,9 +58,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from pybilevel.methods.unit_steps import whole_rows
+from pybilevel.methods.improving_steps import FollowerSteps
 from pybilevel.model.follower_form import FollowerForm
-from pybilevel.model.intervals import interval
 from pybilevel.solvers.highs import ArrayLP
 
 __all__ = ["IntersectionCuts", "intersection_cut_rounds"]
@@ -119,9 +118,9 @@ def intersection_cut_rounds(
     start = time.perf_counter()
     n = A.shape[1]
     lp = ArrayLP(A, row_lower, row_upper, col_lower, col_upper)
-    rows = _follower_rows(follower, np.asarray(y_cols), np.asarray(x_cols), n)
-    whole = whole_rows(rows, np.asarray(integer, dtype=bool))
-    box = interval(rows, np.asarray(col_lower, float), np.asarray(col_upper, float))
+    steps = FollowerSteps(_follower_rows(follower, np.asarray(y_cols), np.asarray(x_cols), n), follower.row_lower,
+                          follower.row_upper, np.asarray(integer, dtype=bool), col_lower, col_upper)
+    rows, whole, box = steps.rows, steps.whole, (steps.low, steps.high)
     matrix, limits = sp.csr_matrix(A), (np.concatenate([col_lower, row_lower]), np.concatenate([col_upper, row_upper]))
     bounds: list[float] = []
 
@@ -202,7 +201,8 @@ def _improving_direction(follower: FollowerForm, rows: sp.csr_matrix, whole: np.
 
 def _free_set(follower: FollowerForm, rows: sp.csr_matrix, whole: np.ndarray, box: tuple[np.ndarray, np.ndarray],
               y_cols: np.ndarray, col_box: tuple[np.ndarray, np.ndarray], w: np.ndarray) -> _FreeSet:
-    """C(w) with only the limits y + w can break somewhere in the box."""
+    """C(w) with only the limits y + w can break somewhere in the box (``box``: each row's activity
+    range over the box at follower-feasible points, FollowerSteps' ``low`` and ``high``)."""
     row_up, row_low, var_up, var_low = _limits(follower, whole)
     shift = follower.A_y @ w
     low, high = box
