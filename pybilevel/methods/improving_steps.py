@@ -23,11 +23,15 @@ branch-and-bound enforces them exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from pybilevel.model.intervals import interval
+
+if TYPE_CHECKING:
+    from pybilevel.model.follower_form import FollowerForm
 
 __all__ = ["StepRows", "FollowerSteps", "integral_rows"]
 
@@ -68,6 +72,18 @@ class FollowerSteps:
         # the activity's range at every follower-feasible point
         self.low, self.high = np.maximum(low, row_lower), np.minimum(high, row_upper)
         self.whole = integral_rows(self.rows) & _integer_rows(self.rows, integer)
+
+    @classmethod
+    def of_follower(cls, form: FollowerForm, y_cols: np.ndarray, x_cols: np.ndarray, integer: np.ndarray,
+                    lower: np.ndarray, upper: np.ndarray) -> FollowerSteps:
+        """The follower's rows [A_x A_y] placed in the relaxation's columns: ``y_cols`` / ``x_cols``
+        are where ``form.variables`` / ``form.leader_variables`` sit, ``integer``, ``lower``,
+        ``upper`` every column's integrality and bounds."""
+        n = len(lower)
+        place_y = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
+        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
+        return cls((form.A_y @ place_y + form.A_x @ place_x).tocsr(), form.row_lower, form.row_upper,
+                   np.asarray(integer, dtype=bool), lower, upper)
 
     def unit_step_rows(self, cost: np.ndarray, step_cols: np.ndarray) -> StepRows:
         """The unit-step conditions of every column in ``step_cols`` (the follower's integer

@@ -118,8 +118,7 @@ def intersection_cut_rounds(
     start = time.perf_counter()
     n = A.shape[1]
     lp = ArrayLP(A, row_lower, row_upper, col_lower, col_upper)
-    steps = FollowerSteps(_follower_rows(follower, np.asarray(y_cols), np.asarray(x_cols), n), follower.row_lower,
-                          follower.row_upper, np.asarray(integer, dtype=bool), col_lower, col_upper)
+    steps = FollowerSteps.of_follower(follower, np.asarray(y_cols), np.asarray(x_cols), integer, col_lower, col_upper)
     rows, whole, box = steps.rows, steps.whole, (steps.low, steps.high)
     matrix, limits = sp.csr_matrix(A), (np.concatenate([col_lower, row_lower]), np.concatenate([col_upper, row_upper]))
     bounds: list[float] = []
@@ -149,13 +148,6 @@ def intersection_cut_rounds(
         limits = (np.append(limits[0], cut[1]), np.append(limits[1], np.inf))
     found = matrix[A.shape[0]:]
     return IntersectionCuts(found, limits[0][n + A.shape[0]:], np.full(found.shape[0], np.inf), bounds)
-
-
-def _follower_rows(follower: FollowerForm, y_cols: np.ndarray, x_cols: np.ndarray, n: int) -> sp.csr_matrix:
-    """The follower's rows [A_x A_y] placed in the LP's columns."""
-    place_y = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
-    place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
-    return (follower.A_y @ place_y + follower.A_x @ place_x).tocsr()
 
 
 def _limits(follower: FollowerForm, whole: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

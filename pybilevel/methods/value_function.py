@@ -179,9 +179,7 @@ class ValueFunctionDecomposition:
         self.row_min, self.row_max = interval(self.leader_rows, lower, upper)  # tightened by tighten_row_ranges
         self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
-        place_y = sp.csr_matrix((np.ones(len(self.y_cols)), (np.arange(len(self.y_cols)), self.y_cols)), shape=(len(self.y_cols), n))
-        self.steps = FollowerSteps((form.A_y @ place_y + self.leader_rows).tocsr(), form.row_lower, form.row_upper,
-                                   integer, lower, upper)
+        self.steps = FollowerSteps.of_follower(form, self.y_cols, x_cols, integer, lower, upper)
         ints = np.asarray(form.integer, dtype=bool)
         self._add_step_rows(self.steps.unit_step_rows(form.c[ints], self.y_cols[ints]))
         self.restricted = ArrayLP(
@@ -386,7 +384,7 @@ class ValueFunctionDecomposition:
         """
         start = time.perf_counter()
         n = len(self.hpr.columns)
-        best, upper, lower, iteration = None, np.inf, -np.inf, 0
+        best, upper, iteration = None, np.inf, 0
         searched = np.inf  # the incumbent value the last local search started from
         proven, stop = False, "limit"
         visited: set[bytes] = set()
