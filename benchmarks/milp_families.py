@@ -1,14 +1,15 @@
-"""Random MILP-MILP bilevel families (seeded) and ``value_function`` on them and on the shared
-general MibS instances.
+"""Random MILP-MILP bilevel families (seeded) and ``value_function`` (and ``branch_and_cut``) on
+them and on the shared general MibS instances, side by side in one run.
 
     .venv/bin/python benchmarks/milp_families.py [--sizes 10 15 20 30 50] [--seeds 0 1] [--time-limit 30]
+        [--methods value_function branch_and_cut]
 
 Family ``n`` (n variables per level): binary leader x with a budget sum x <= n / 3; integer
 follower y in [0, 5]; the follower maximises d @ y (d in 1..9) over n / 2 packing rows
 B y <= b - A x (B, A in 0..9, about 30% nonzero; b large enough that y = 0 is always feasible),
 so every instance is bilevel feasible; the leader minimises cx @ x + cy @ y with cx in -5..5 and
-cy in -9..9 (it wants some of the follower's items and not others). A line per instance: status,
-objective, bound, gap, iterations, seconds.
+cy in -9..9 (it wants some of the follower's items and not others). A line per instance and
+method: status, objective, bound, gap, iterations (branch_and_cut: nodes), seconds.
 """
 from __future__ import annotations
 
@@ -49,9 +50,9 @@ def family_instance(n: int, seed: int) -> IntegerBilevel:
     )
 
 
-def run(model, time_limit: float) -> str:
+def run(model, method: str, time_limit: float) -> str:
     start = time.perf_counter()
-    res = bl.solve(model, method="value_function", time_limit=time_limit)
+    res = bl.solve(model, method=method, time_limit=time_limit)
     gap = "-" if res.gap is None else f"{res.gap:.2g}"
     return (f"{res.status} | {res.leader_objective} | {res.bound} | {gap} | {res.iterations} | "
             f"{time.perf_counter() - start:.2f}")
@@ -62,17 +63,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 15, 20, 30, 50])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--methods", nargs="+", default=["value_function"], help="methods to run on each instance")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", bl.CertificateWarning)
-    print("| instance | status | objective | bound | gap | iterations | time [s] |")
-    print("|---|---|---|---|---|---|---|")
+    cases = []
     if SHARED.is_dir():
-        for name in GENERAL:
-            model = bl.read_mibs(SHARED / f"{name}.mps", SHARED / f"{name}.aux")
-            print(f"| {name} | {run(model, args.time_limit)} |", flush=True)
-    for n in args.sizes:
-        for seed in args.seeds:
-            print(f"| family n{n} s{seed} | {run(to_pyomo(family_instance(n, seed)), args.time_limit)} |", flush=True)
+        cases += [(name, lambda name=name: bl.read_mibs(SHARED / f"{name}.mps", SHARED / f"{name}.aux"))
+                  for name in GENERAL]
+    cases += [(f"family n{n} s{seed}", lambda n=n, seed=seed: to_pyomo(family_instance(n, seed)))
+              for n in args.sizes for seed in args.seeds]
+    print("| instance | method | status | objective | bound | gap | iterations | time [s] |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, build in cases:
+        for method in args.methods:
+            print(f"| {name} | {method} | {run(build(), method, args.time_limit)} |", flush=True)
     return 0
 
 

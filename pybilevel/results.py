@@ -72,7 +72,7 @@ class BilevelResult:
     bigm: list[BigMValue] = field(default_factory=list)
     bound: float | None = None  # solver's proven bound on the leader objective
     gap: float | None = None  # |leader objective - bound| / max(1, |leader objective|), where a method reports it
-    iterations: int | None = None  # iterations of a decomposition method (value_function)
+    iterations: int | None = None  # a decomposition's iterations (value_function), branch_and_cut's nodes
     #: an iterative method's (iteration, seconds, bound, incumbent) per iteration, leader's sense
     history: list[IterationRecord] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)

@@ -56,7 +56,7 @@ def test_every_registered_method_has_the_interface():
     for name, method in METHODS_BY_NAME.items():
         assert isinstance(method, Method) and method.name == name
         assert method.kind in (GLOBAL, LOCAL, SPECIAL)
-    assert bl.GLOBAL_METHODS == ("kkt", "bigm", "strong_duality", "sos1", "value_function")
+    assert bl.GLOBAL_METHODS == ("kkt", "bigm", "strong_duality", "sos1", "value_function", "branch_and_cut")
     assert bl.LOCAL_METHODS == ("regularized",)
 
 

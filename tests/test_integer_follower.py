@@ -1,4 +1,5 @@
-"""Integer (MILP) followers: method value_function against published optima and brute-force enumeration."""
+"""Integer (MILP) followers: methods value_function and branch_and_cut against published optima and
+brute-force enumeration."""
 from dataclasses import replace
 from itertools import product
 from pathlib import Path
@@ -16,6 +17,9 @@ from pybilevel.io.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 SOLVABLE = [p for p in PROBLEMS if not p.refused_because]
+#: the exact methods for MILP followers (same class of models)
+EXACT = ["value_function", "branch_and_cut"]
+exact = pytest.mark.parametrize("method", EXACT)
 
 
 def close(a: float, b: float, rel: float = 1e-6) -> bool:
@@ -23,15 +27,16 @@ def close(a: float, b: float, rel: float = 1e-6) -> bool:
 
 
 @pytest.mark.parametrize("problem", SOLVABLE, ids=[p.name for p in SOLVABLE])
-def test_literature_problem_matches_published_optimum_and_enumeration(problem):
+@exact
+def test_literature_problem_matches_published_optimum_and_enumeration(problem, method):
     reference, x_ref, y_ref = problem.instance.solve_by_enumeration()
     if problem.leader_objective is not None:  # the oracle and the literature agree
         assert reference == pytest.approx(problem.leader_objective, abs=1e-9), problem.citation
-    res = bl.solve(problem.build(), method="value_function")
+    res = bl.solve(problem.build(), method=method)
     assert res.ok, res.message
     assert res.leader_objective == pytest.approx(reference, abs=1e-9), problem.citation
     assert res.bound == pytest.approx(reference, abs=1e-9) and res.gap <= 1e-9
-    assert res.iterations >= 1
+    assert method != "value_function" or res.iterations >= 1
     for name, val in {**problem.leader_values, **{f"x[{i}]": v for i, v in enumerate(x_ref)}}.items():
         assert res.leader[name] == pytest.approx(val, abs=1e-9), name  # the optimum is unique in these problems
     for name, val in problem.follower_values.items():
@@ -39,9 +44,10 @@ def test_literature_problem_matches_published_optimum_and_enumeration(problem):
 
 
 @pytest.mark.parametrize("problem", [p for p in PROBLEMS if p.refused_because], ids=lambda p: p.name)
-def test_continuous_linking_variable_is_refused_by_name(problem):
+@exact
+def test_continuous_linking_variable_is_refused_by_name(problem, method):
     with pytest.raises(bl.MethodRefusedError, match=problem.refused_because):
-        bl.solve(problem.build(), method="value_function")
+        bl.solve(problem.build(), method=method)
 
 
 CASES = [("pure", s) for s in range(12)] + [("mixed", s) for s in range(6)] + [("fractional", s) for s in range(8)]
@@ -57,7 +63,8 @@ KINDS = {
 
 
 @pytest.mark.parametrize("kind, seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
-def test_random_instance_matches_enumeration(kind, seed):
+@exact
+def test_random_instance_matches_enumeration(kind, seed, method):
     """pure: follower all integer; mixed: one continuous follower variable (an LP per integer part in
     the oracle); fractional: linking coefficients in halves, where a response cut is relaxed; binary:
     0/1 variables at both levels, where a cut's alternatives are the leader's binaries themselves;
@@ -65,7 +72,7 @@ def test_random_instance_matches_enumeration(kind, seed):
     4 binary leader and 4 integer follower variables in 0..3, where the unit-step conditions and
     the robust response have room (tests/test_value_function_master.py checks them alone)."""
     p, (expected, _, _) = random_integer_bilevel(seed, **KINDS[kind])
-    res = bl.solve(to_pyomo(p), method="value_function", time_limit=60)
+    res = bl.solve(to_pyomo(p), method=method, time_limit=60)
     assert res.ok, (res.status, res.message)
     # the oracle's ties allow 1e-7 relative follower slack; value_function's final point allows none
     assert close(res.leader_objective, expected), (res.leader_objective, expected)
@@ -77,12 +84,13 @@ def test_random_instance_matches_enumeration(kind, seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_maximising_leader_and_follower_match_enumeration(seed):
+@exact
+def test_maximising_leader_and_follower_match_enumeration(seed, method):
     """The same instances with both objectives negated and both senses flipped: same points, negated values."""
     p, _ = random_integer_bilevel(seed, mixed=seed % 2 == 1)
     q = replace(p, cx=-p.cx, cy=-p.cy, d=-p.d, leader_max=True, follower_max=True)
     expected, _, _ = q.solve_by_enumeration()
-    res = bl.solve(to_pyomo(q), method="value_function", time_limit=60)
+    res = bl.solve(to_pyomo(q), method=method, time_limit=60)
     assert res.ok and close(res.leader_objective, expected)
     assert res.bound >= res.leader_objective - 1e-9  # a maximising leader's bound is an upper bound
 
@@ -111,9 +119,10 @@ def knapsack_interdiction(seed: int, n: int = 8) -> tuple[pyo.ConcreteModel, flo
 
 
 @pytest.mark.parametrize("seed", range(2))
-def test_knapsack_interdiction_matches_enumeration(seed):
+@exact
+def test_knapsack_interdiction_matches_enumeration(seed, method):
     m, expected = knapsack_interdiction(seed)
-    res = bl.solve(m, method="value_function", time_limit=60)
+    res = bl.solve(m, method=method, time_limit=60)
     assert res.ok and res.leader_objective == pytest.approx(expected, abs=1e-9)
     removed = [i for i in range(8) if res.leader[f"remove[{i}]"] > 0.5]
     assert all(res.follower["f"][f"f.pack[{i}]"] < 0.5 for i in removed)
@@ -135,8 +144,9 @@ def test_iteration_limit_gives_the_best_point_and_a_proven_gap():
     assert res.gap > 0 and "stopped" in res.message
 
 
-def test_tiny_time_limit_never_claims_optimality():
-    res = bl.solve(PROBLEMS[3].build(), method="value_function", time_limit=1e-9)
+@exact
+def test_tiny_time_limit_never_claims_optimality(method):
+    res = bl.solve(PROBLEMS[3].build(), method=method, time_limit=1e-9)
     assert res.status in (Status.LIMIT, Status.FEASIBLE)
     assert res.leader_objective is None or res.leader_objective >= -20 - 1e-9
 
@@ -149,32 +159,35 @@ def integer_skeleton():
     return m
 
 
-def test_no_common_integer_point_is_infeasible_although_the_lp_relaxation_is_not():
+@exact
+def test_no_common_integer_point_is_infeasible_although_the_lp_relaxation_is_not(method):
     m = integer_skeleton()
     m.f.c = pyo.Constraint(expr=pyo.inequality(0.2, 2 * m.f.y - 2 * m.x, 0.8))  # y - x in [0.1, 0.4]
     m.f.obj = pyo.Objective(expr=m.f.y)
     m.obj = pyo.Objective(expr=m.x)
-    res = bl.solve(m, method="value_function")
+    res = bl.solve(m, method=method)
     assert res.status == Status.INFEASIBLE and "no common integer point" in res.message
 
 
-def test_bilevel_infeasible_when_no_follower_optimum_suits_the_leader():
+@exact
+def test_bilevel_infeasible_when_no_follower_optimum_suits_the_leader(method):
     m = integer_skeleton()
     m.f.c = pyo.Constraint(expr=m.f.y + m.x <= 20)
     m.f.obj = pyo.Objective(expr=m.f.y)  # the follower always answers y = 0
     m.need = pyo.Constraint(expr=m.f.y >= 2)
     m.obj = pyo.Objective(expr=m.x)
-    res = bl.solve(m, method="value_function")
+    res = bl.solve(m, method=method)
     assert res.status == Status.INFEASIBLE and "bilevel infeasible" in res.message
 
 
-def test_follower_unbounded_names_the_leader_decision():
+@exact
+def test_follower_unbounded_names_the_leader_decision(method):
     m = integer_skeleton()
     m.f.c = pyo.Constraint(expr=m.f.y >= m.x)
     m.f.obj = pyo.Objective(expr=-m.f.y)
     m.cap = pyo.Constraint(expr=m.f.y <= 10)  # a leader row: the relaxation is bounded, the follower is not
     m.obj = pyo.Objective(expr=m.x)
-    res = bl.solve(m, method="value_function")
+    res = bl.solve(m, method=method)
     assert res.status == Status.FOLLOWER_UNBOUNDED and "follower f has no optimum" in res.message
 
 
@@ -186,13 +199,14 @@ def test_follower_unbounded_names_the_leader_decision():
         (lambda m: m.f.y, lambda m: m.x ** 2 + m.f.y, "linear leader objective"),
     ],
 )
-def test_refusals_say_what_the_method_needs(follower_objective, leader_objective, words):
+@exact
+def test_refusals_say_what_the_method_needs(follower_objective, leader_objective, words, method):
     m = integer_skeleton()
     m.f.c = pyo.Constraint(expr=m.f.y + m.x <= 20)
     m.f.obj = pyo.Objective(expr=follower_objective(m))
     m.obj = pyo.Objective(expr=leader_objective(m))
     with pytest.raises(bl.MethodRefusedError, match=words):
-        bl.solve(m, method="value_function")
+        bl.solve(m, method=method)
 
 
 def test_options_it_does_not_have_are_refused():
@@ -200,22 +214,39 @@ def test_options_it_does_not_have_are_refused():
         bl.solve(PROBLEMS[0].build(), method="value_function", dual_bound=5)
     with pytest.raises(bl.MethodRefusedError, match="solves every MILP with HiGHS"):
         bl.solve(PROBLEMS[0].build(), method="value_function", solver="scip")
+    with pytest.raises(bl.MethodRefusedError, match="'branch_and_cut' has no option max_iterations"):
+        bl.solve(PROBLEMS[0].build(), method="branch_and_cut", max_iterations=3)
+    with pytest.raises(bl.MethodRefusedError, match="relaxation with SCIP"):
+        bl.solve(PROBLEMS[0].build(), method="branch_and_cut", solver="highs")
+    with pytest.raises(bl.MethodRefusedError, match="disjunctions='steps' is not one of 'response', 'step'"):
+        bl.solve(PROBLEMS[0].build(), method="branch_and_cut", disjunctions="steps")
 
 
-def test_unbounded_linking_variable_is_refused_by_name():
+@pytest.mark.parametrize("disjunctions", ["step", "fewest", "linking"])
+def test_branch_and_cut_disjunctions_reach_the_published_optimum(disjunctions):
+    """Moore & Bard (1990): -22 with every branching rule (tests/test_branch_and_cut.py checks them on
+    random instances against enumeration)."""
+    res = bl.solve(PROBLEMS[0].build(), method="branch_and_cut", disjunctions=disjunctions)
+    assert res.ok and res.leader_objective == pytest.approx(-22, abs=1e-9)
+    assert "proven optimal after" in res.message and "nodes" in res.message
+
+
+@exact
+def test_unbounded_linking_variable_is_refused_by_name(method):
     m = integer_skeleton()
     m.z = pyo.Var(within=pyo.Integers)  # no bound, and nothing bounds it
     m.f.c = pyo.Constraint(expr=m.f.y - m.z >= 0)
     m.f.obj = pyo.Objective(expr=m.f.y)
     m.obj = pyo.Objective(expr=m.x + m.f.y)
     with pytest.raises(bl.MethodRefusedError, match="linking variable z has no finite bound"):
-        bl.solve(m, method="value_function")
+        bl.solve(m, method=method)
 
 
-def test_solve_leaves_the_model_as_it_was():
+@exact
+def test_solve_leaves_the_model_as_it_was(method):
     m = PROBLEMS[0].build()
     before = [c.name for c in m.component_objects(descend_into=True)]
-    bl.solve(m, method="value_function")
+    bl.solve(m, method=method)
     assert [c.name for c in m.component_objects(descend_into=True)] == before
     assert m.f.obj.active and m.obj.active and not m.x[0].fixed
 
@@ -224,3 +255,5 @@ def test_cli_inspect_describes_the_decomposition(capsys):
     args = [str(ROOT / "models" / "interdiction.py"), "--data", str(ROOT / "data" / "interdiction")]
     assert main(["inspect", *args, "--method", "value_function"]) == 0
     assert "a decomposition; its first master problem has" in capsys.readouterr().out
+    assert main(["inspect", *args, "--method", "branch_and_cut"]) == 0
+    assert "SCIP's branch-and-bound over the high-point relaxation" in capsys.readouterr().out

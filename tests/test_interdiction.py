@@ -19,7 +19,7 @@ def sample_data(budget):
 
 
 @pytest.mark.parametrize("budget", [0, 1, 2])
-@pytest.mark.parametrize("method", [*bl.GLOBAL_METHODS, "interdiction"])  # value_function too: binary leader, LP follower
+@pytest.mark.parametrize("method", [*bl.GLOBAL_METHODS, "interdiction"])  # value_function, branch_and_cut too: binary leader, LP follower
 def test_interdiction_matches_enumeration(method, budget):
     data = sample_data(budget)
     res = bl.solve(MODULE.build(data), method=method)

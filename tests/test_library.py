@@ -17,9 +17,10 @@ def test_published_optimum(problem, method):
     expected, _reason = KNOWN_OUTCOMES.get((problem.name, method), (default, ""))
     if outcome == "refused":
         # big-M needs a finite bound on every slack; the message names the slack and the way out.
-        # value_function needs integer linking leader variables and linear levels (tests/test_integer_follower.py)
-        if method == "value_function":
-            assert detail.startswith("method 'value_function'") and ("is continuous" in detail or "linear" in detail), detail
+        # value_function and branch_and_cut need integer linking leader variables and linear levels
+        # (tests/test_integer_follower.py)
+        if method in ("value_function", "branch_and_cut"):
+            assert detail.startswith(f"method '{method}'") and ("is continuous" in detail or "linear" in detail), detail
             return
         assert method == "bigm" and "has no upper bound" in detail and "method='sos1'" in detail, detail
         return

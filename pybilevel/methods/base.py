@@ -74,7 +74,7 @@ class MethodOutcome:
     solver_reason: str
     has_point: bool = False
     bound: float | None = None  # proven bound on the leader's objective
-    iterations: int | None = None  # a decomposition's iterations; a gap is reported with them
+    iterations: int | None = None  # a decomposition's iterations (branch_and_cut: nodes); a gap is reported with them
     history: list[IterationRecord] = field(default_factory=list)  # an iterative method's progress (progress.py)
     bigm: list[BigMValue] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)

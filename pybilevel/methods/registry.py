@@ -5,7 +5,7 @@ A new method is one new file whose ``METHOD`` object is registered, and one name
 below (``docs/architecture.md``).
 """
 # the order of this import is the order of bl.METHODS, the tables and the CLI
-from pybilevel.methods import kkt, bigm, strong_duality, sos1, regularized, value_function, interdiction, discretization, interdiction_cuts  # noqa: F401,E501  # isort: skip
+from pybilevel.methods import kkt, bigm, strong_duality, sos1, regularized, value_function, branch_and_cut, interdiction, discretization, interdiction_cuts  # noqa: F401,E501  # isort: skip
 from pybilevel.methods.base import GLOBAL, LOCAL, SPECIAL, names_of_kind
 
 __all__ = ["METHODS", "GLOBAL_METHODS", "LOCAL_METHODS", "SPECIAL_METHODS"]

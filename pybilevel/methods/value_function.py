@@ -65,7 +65,7 @@ from pybilevel.methods.base import (
     register,
 )
 from pybilevel.methods.improving_steps import FollowerSteps, StepRows, integral_rows
-from pybilevel.methods.intersection import intersection_cut_rounds
+from pybilevel.methods.intersection import IntersectionCuts, intersection_cut_rounds
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
@@ -83,6 +83,11 @@ __all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun
 NAME = "value_function"
 #: relative slack of the follower-value comparisons (the order of HiGHS's feasibility tolerance)
 VALUE_TOL = 1e-7
+#: why a model is infeasible, said by value_function and branch_and_cut
+NO_COMMON_POINT = ("the leader's and follower's constraints have no common integer point (the high-point "
+                   "relaxation is infeasible)")
+BILEVEL_INFEASIBLE = ("the constraints have common points, but at no leader decision does a follower-optimal "
+                      "response satisfy the leader's constraints (bilevel infeasible)")
 #: the local search's moves of one linking variable (clipped to its bounds)
 SEARCH_MOVES = (1, -1, 3, -3, 10, -10, 30, -30, 100, -100)
 #: the share of the time left that one local search may spend
@@ -91,20 +96,21 @@ LOCAL_SEARCH_SHARE = 0.2
 INTERSECTION_ROUNDS, INTERSECTION_SHARE = 30, 0.1
 
 
-def accepts(structure: BilevelStructure) -> None:
-    """Raise :class:`MethodRefusedError` (naming what and why) for a model outside the method's class."""
+def accepts(structure: BilevelStructure, method: str = NAME) -> None:
+    """Raise :class:`MethodRefusedError` (naming what and why) for a model outside the method's
+    class; ``method``: the name the messages give (branch_and_cut shares the class)."""
     if len(structure.followers) > 1:
         names = ", ".join(f.follower.name for f in structure.followers)
         raise StructureError(
-            f"the model has {len(structure.followers)} followers ({names}); method '{NAME}' "
+            f"the model has {len(structure.followers)} followers ({names}); method '{method}' "
             "solves one follower per model: merge them into one follower block if they form one problem."
         )
-    refuse_dual_references(structure.dual_references, NAME)
+    refuse_dual_references(structure.dual_references, method)
     form = structure.followers[0]
     name = form.follower.name
-    refuse = f"method '{NAME}' cannot solve follower {name} ({form.follower_class}): "
+    refuse = f"method '{method}' cannot solve follower {name} ({form.follower_class}): "
     if form.follower_class in (FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP, FollowerClass.CONVEX_NLP):
-        raise MethodRefusedError(refusal_message(form, NAME))
+        raise MethodRefusedError(refusal_message(form, method))
     if form.follower_class not in (FollowerClass.INTEGER, FollowerClass.LP) or form.Q.nnz or form.is_nonlinear:
         raise MethodRefusedError(
             refuse + "it needs a linear follower objective and linear follower constraints; "
@@ -117,7 +123,7 @@ def accepts(structure: BilevelStructure) -> None:
         )
     if structure.leader_class != LeaderClass.LINEAR:
         raise MethodRefusedError(
-            f"method '{NAME}' needs a linear leader objective and linear leader constraints; the leader "
+            f"method '{method}' needs a linear leader objective and linear leader constraints; the leader "
             f"objective {structure.leader_objective.name} / constraints are {structure.leader_class}."
         )
     lp_advice = ", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else ""
@@ -129,6 +135,18 @@ def accepts(structure: BilevelStructure) -> None:
                 "continuous; the method is exact for integer linking variables only (as MibS): declare it "
                 f"integer (or discretise it){lp_advice}."
             )
+
+
+def integral_objective(cost: np.ndarray, integer: np.ndarray) -> bool:
+    """Whether ``cost @ z`` is an integer at every point with integer ``z[integer]``: integer
+    coefficients, on integer columns only."""
+    used = cost != 0
+    return bool(np.all(integer[used]) and np.all(cost[used] == np.round(cost[used])))
+
+
+def value_threshold(value: float) -> float:
+    """The right-hand side of a value row ``c @ y <= value``, relaxed by :data:`VALUE_TOL`."""
+    return value + VALUE_TOL * max(1.0, abs(value))
 
 
 def _linking(form: FollowerForm) -> np.ndarray:
@@ -154,8 +172,10 @@ class ValueFunctionRun:
 class ValueFunctionDecomposition:
     """The master, follower and restricted problems of one bilevel model, and the loop over them."""
 
-    def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9) -> None:
-        accepts(structure)
+    def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9, method: str = NAME) -> None:
+        """``method``: the name refusals give (the method using these parts)."""
+        accepts(structure, method)
+        self.method = method
         self.structure = structure
         self.form = form = structure.followers[0]
         self.hpr = hpr = HighPointRelaxation(structure)
@@ -172,6 +192,7 @@ class ValueFunctionDecomposition:
         self._bound_linking(lower, upper)
         self.lower, self.upper = lower, upper
         self.integer = integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
+        self.integral_cost = integral_objective(self.cost, integer)
         self.value_row = sp.csr_matrix((form.c, (np.zeros(len(self.y_cols), dtype=int), self.y_cols)), shape=(1, n))
         self.value_max = self._value_max()
         place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
@@ -205,7 +226,7 @@ class ValueFunctionDecomposition:
                 lower[col] = -self.hpr.lp_max(-unit)
             if not (np.isfinite(lower[col]) and np.isfinite(upper[col])):
                 raise MethodRefusedError(
-                    f"method '{NAME}': linking variable {self.hpr.variables[col].name} has no finite bound "
+                    f"method '{self.method}': linking variable {self.hpr.variables[col].name} has no finite bound "
                     "and the leader's and follower's constraints do not bound it; give it bounds."
                 )
             lower[col] = np.ceil(lower[col] - 1e-6)
@@ -248,8 +269,7 @@ class ValueFunctionDecomposition:
         solution = robust.solve(form.c, time_limit=time_limit)
         if not solution.has_point or solution.status not in ("optimal", "limit"):
             return
-        objective = float(form.c @ solution.x)
-        threshold = objective + VALUE_TOL * max(1.0, abs(objective))
+        threshold = value_threshold(float(form.c @ solution.x))
         if threshold < self.value_max:
             row = np.concatenate([self.value_row.toarray().ravel(), np.zeros(self.master.n_cols - self.value_row.shape[1])])
             self.master.add_rows(sp.csr_matrix(row), np.array([-np.inf]), np.array([threshold]))
@@ -261,13 +281,18 @@ class ValueFunctionDecomposition:
         cuts (:mod:`pybilevel.methods.intersection`) on the high-point relaxation's LP, for a
         pure-integer follower (else -inf). The cuts themselves stay out of the master: they made
         each master solve several times slower on MibS's ``milp_10_20_50_2310_*``."""
-        if not np.all(self.form.integer):
-            return -np.inf
-        hpr = self.hpr
         share = None if time_limit is None else INTERSECTION_SHARE * time_limit
-        cuts = intersection_cut_rounds(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, self.cost,
-                                       self.form, self.y_cols, self.x_cols, self.integer, INTERSECTION_ROUNDS, share)
-        return cuts.bounds[-1] if cuts.bounds else -np.inf
+        cuts = self.intersection_cuts(INTERSECTION_ROUNDS, share)
+        return cuts.bounds[-1] if cuts is not None and cuts.bounds else -np.inf
+
+    def intersection_cuts(self, rounds: int, time_limit: float | None) -> IntersectionCuts | None:
+        """Up to ``rounds`` rounds of :func:`intersection_cut_rounds` on the high-point relaxation's
+        LP, for a pure-integer follower (else None): the cuts, valid for every bilevel-feasible point."""
+        if not np.all(self.form.integer):
+            return None
+        hpr = self.hpr
+        return intersection_cut_rounds(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, self.cost,
+                                       self.form, self.y_cols, self.x_cols, self.integer, rounds, time_limit)
 
     def _value_max(self) -> float:
         """A proven upper bound of the follower objective c @ y over the high-point relaxation."""
@@ -276,7 +301,7 @@ class ValueFunctionDecomposition:
             return 0.0  # nothing is feasible: the master says so at once, any value is valid
         if not np.isfinite(best):
             raise MethodRefusedError(
-                f"method '{NAME}': the follower objective {self.form.objective.name} has no upper bound "
+                f"method '{self.method}': the follower objective {self.form.objective.name} has no upper bound "
                 "over the leader's and follower's constraints, so no value cut can be switched off; "
                 "bound the follower's variables."
             )
@@ -335,6 +360,16 @@ class ValueFunctionDecomposition:
         if key in self._responses:
             return
         self._responses.add(key)
+        alternatives = self.response_alternatives(y)
+        if alternatives is None:
+            return
+        self._add_cut(value_threshold(float(self.form.c @ y)), alternatives)
+        self.response_cuts += 1
+
+    def response_alternatives(self, y: np.ndarray) -> list[tuple[sp.csr_matrix, float, float, float]] | None:
+        """The ways follower answer ``y`` can be infeasible at x, as :meth:`_add_cut`'s alternatives
+        (one per row limit it can break within the rows' proven ranges, by a whole unit on integral
+        rows); None when ``y`` is infeasible at every x of the box (nothing to cut)."""
         form = self.form
         used = form.A_y @ y
         alternatives = []
@@ -346,19 +381,17 @@ class ValueFunctionDecomposition:
                 beta = form.row_upper[r] - used[r]
                 rhs = np.floor(beta + 1e-9) + 1 if integral else beta
                 if rhs <= self.row_min[r]:
-                    return  # y is infeasible at every x in the box: no cut
+                    return None  # y is infeasible at every x in the box: no cut
                 if rhs <= self.row_max[r]:
                     alternatives.append((row, rhs, 1, self.row_min[r]))
             if np.isfinite(form.row_lower[r]):  # violated below: a @ x < row_lower - A_y y
                 gamma = form.row_lower[r] - used[r]
                 rhs = np.ceil(gamma - 1e-9) - 1 if integral else gamma
                 if rhs >= self.row_max[r]:
-                    return
+                    return None
                 if rhs >= self.row_min[r]:
                     alternatives.append((row, rhs, -1, self.row_max[r]))
-        objective = float(form.c @ y)
-        self._add_cut(objective + VALUE_TOL * max(1.0, abs(objective)), alternatives)
-        self.response_cuts += 1
+        return alternatives
 
     def add_linking_cut(self, x_link: np.ndarray, phi: float) -> None:
         """If the linking variables equal ``x_link``, then c @ y <= phi (the follower's optimum there)."""
@@ -370,7 +403,7 @@ class ValueFunctionDecomposition:
                 alternatives.append((unit, v + 1, 1, self.lower[col]))
             if v > self.lower[col]:
                 alternatives.append((unit, v - 1, -1, self.upper[col]))
-        self._add_cut(phi + VALUE_TOL * max(1.0, abs(phi)), alternatives)
+        self._add_cut(value_threshold(phi), alternatives)
         self.linking_cuts += 1
 
     # ------------------------------------------------------------------ loop
@@ -394,7 +427,7 @@ class ValueFunctionDecomposition:
 
         self.tighten_row_ranges(remaining)
         self.add_robust_cut(remaining())
-        lower = self.intersection_bound(remaining())
+        lower = self.rounded(self.intersection_bound(remaining()))
         with improving_incumbents(self.master.highs, n) as found:  # the master's incumbents
             while not proven:
                 if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
@@ -404,30 +437,27 @@ class ValueFunctionDecomposition:
                 found.clear()
                 master = self.master.solve(cost, time_limit=remaining())
                 if master.status == "infeasible":
-                    if iteration == 1 and not self._hpr_feasible(remaining()):
-                        return self._finish(Status.INFEASIBLE, "the leader's and follower's constraints have no common "
-                                            "integer point (the high-point relaxation is infeasible)", None, upper, lower, iteration)
+                    if iteration == 1 and not self.hpr_feasible(remaining()):
+                        return self._finish(Status.INFEASIBLE, NO_COMMON_POINT, None, upper, lower, iteration)
                     lower, proven = upper, True
                     break
                 if master.status in ("unbounded", "infeasible_or_unbounded", "error"):
                     return self._finish(Status.ERROR, f"the master problem ended '{master.status}': give the leader's and "
                                         "follower's variables finite bounds", best, upper, lower, iteration)
-                lower = max(lower, master.bound)
+                lower = max(lower, self.rounded(master.bound))
                 if master.status != "optimal" or not master.has_point:
                     break
                 x_hat = master.x[:n].copy()
                 x_hat[self.link_cols] = np.round(x_hat[self.link_cols])
                 follower = self.follower.solve(x_hat[self.x_cols], time_limit=remaining())
                 if follower.status in ("unbounded", "infeasible_or_unbounded"):
-                    point = ", ".join(f"{self.hpr.variables[c].name}={x_hat[c]:g}" for c in self.x_cols)
-                    return self._finish(Status.FOLLOWER_UNBOUNDED, f"follower {self.form.follower.name} has no optimum "
-                                        f"(its objective is unbounded) at the leader decision {point}: bound its variables",
-                                        best, upper, lower, iteration)
+                    return self._finish(Status.FOLLOWER_UNBOUNDED, self.unbounded_message(x_hat), best, upper, lower,
+                                        iteration)
                 if follower.status != "optimal":
                     stop = "limit" if follower.status == "limit" else f"the follower MILP ended '{follower.status}'"
                     break
                 phi = follower.objective
-                candidate = self._restricted(x_hat, phi, follower.x, upper, remaining())
+                candidate = self.restricted_point(x_hat, phi, follower.x, upper, remaining())
                 # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
                 master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
                 if candidate is None and master_feasible:
@@ -454,9 +484,7 @@ class ValueFunctionDecomposition:
                         searched = upper
                 found.clear()
         if proven and best is None:
-            return self._finish(Status.INFEASIBLE, "the constraints have common points, but at no leader decision does "
-                                "a follower-optimal response satisfy the leader's constraints (bilevel infeasible)",
-                                None, upper, lower, iteration)
+            return self._finish(Status.INFEASIBLE, BILEVEL_INFEASIBLE, None, upper, lower, iteration)
         status = Status.OPTIMAL if proven else (Status.FEASIBLE if best is not None else Status.LIMIT)
         return self._finish(status, stop, best, upper, lower, iteration)
 
@@ -497,7 +525,7 @@ class ValueFunctionDecomposition:
             return upper, best
         visited.add(key)
         phi = follower.objective
-        candidate = self._restricted(x_hat, phi, follower.x, upper, time_limit)
+        candidate = self.restricted_point(x_hat, phi, follower.x, upper, time_limit)
         if candidate is not None and self.cost @ candidate < upper:
             best, upper = candidate, float(self.cost @ candidate)
         if learn:
@@ -534,13 +562,19 @@ class ValueFunctionDecomposition:
             self._add_step_rows(rows)
             self.step_cuts += 1
 
-    def _hpr_feasible(self, time_limit: float | None) -> bool:
+    def unbounded_message(self, point: np.ndarray) -> str:
+        """Why the search stops where the follower has no optimum at ``point``'s leader decision."""
+        decision = ", ".join(f"{self.hpr.variables[c].name}={point[c]:g}" for c in self.x_cols)
+        return (f"follower {self.form.follower.name} has no optimum (its objective is unbounded) at the leader "
+                f"decision {decision}: bound its variables")
+
+    def hpr_feasible(self, time_limit: float | None) -> bool:
         """Whether the high-point relaxation alone (no unit-step rows, no cuts) has an integer point."""
         hpr = self.hpr
         plain = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, integer=self.integer)
         return plain.solve(np.zeros(len(hpr.columns)), time_limit=time_limit).status != "infeasible"
 
-    def _restricted(self, x_hat: np.ndarray, phi: float, response: np.ndarray, upper: float,
+    def restricted_point(self, x_hat: np.ndarray, phi: float, response: np.ndarray, upper: float,
                     time_limit: float | None) -> np.ndarray | None:
         """The leader's best bilevel-feasible point with the linking variables at x_hat, if it is
         better than ``upper`` (HiGHS prunes the rest); the follower's ``response`` there is its
@@ -554,6 +588,13 @@ class ValueFunctionDecomposition:
         point[self.y_cols] = response
         solution = self.restricted.solve(self.cost, time_limit=time_limit, start=(np.arange(len(point)), point))
         return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
+
+    def rounded(self, bound: float) -> float:
+        """A lower bound on ``cost @ z`` rounded up to an integer when the objective is integral at
+        every integer point (:func:`integral_objective`)."""
+        if not (self.integral_cost and np.isfinite(bound)):
+            return bound
+        return float(np.ceil(bound - 1e-9 * max(1.0, abs(bound))))
 
     def _converged(self, lower: float, upper: float) -> bool:
         return bool(np.isfinite(upper) and upper - lower <= self.mip_gap * max(1.0, abs(upper)))
