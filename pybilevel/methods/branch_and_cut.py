@@ -67,6 +67,7 @@ from pybilevel.methods.value_function import (
     NO_COMMON_POINT,
     ValueFunctionDecomposition,
     accepts,
+    strengthening_time,
     value_threshold,
 )
 from pybilevel.model.bounds import HighPointRelaxation
@@ -86,7 +87,8 @@ DISJUNCTIONS = {"response": ("response",), "step": ("step",), "fewest": ("step",
 FEASIBLE_TOL = 2e-6
 #: how far (relative) each child's row must exclude the candidate
 EXCLUDE_TOL = 1e-6
-#: rounds of intersection cuts at the root, and the share of the time limit they may spend
+#: rounds of intersection cuts at the root, and the share of the time left they may spend (at most
+#: value_function's STRENGTHENING_SECONDS)
 INTERSECTION_ROUNDS, INTERSECTION_SHARE = 100, 0.15
 
 #: an alternative: (row over the HPR's columns, sense, rhs): row @ z >= rhs (sense +1) or <= rhs (-1)
@@ -409,8 +411,7 @@ def solve_branch_and_cut(structure: BilevelStructure, time_limit: float | None =
 
     parts = _Disjunctions(structure, mip_gap, NAME)
     parts.tighten_row_ranges(remaining)
-    left = remaining()
-    cuts = parts.intersection_cuts(INTERSECTION_ROUNDS, None if left is None else INTERSECTION_SHARE * left)
+    cuts = parts.intersection_cuts(INTERSECTION_ROUNDS, strengthening_time(remaining(), INTERSECTION_SHARE))
     relaxation = _Relaxation(parts, unit_steps, cuts)
     model = relaxation.model
     deadline = np.inf if time_limit is None else start + time_limit

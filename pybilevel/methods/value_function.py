@@ -94,9 +94,11 @@ SEARCH_MOVES = (1, -1, 3, -3, 10, -10, 30, -30, 100, -100)
 LOCAL_SEARCH_SHARE = 0.2
 #: rounds of intersection cuts for the first lower bound, and the share of the time they may spend
 INTERSECTION_ROUNDS, INTERSECTION_SHARE = 30, 0.1
-#: the robust response's MILP: at most this share of the time left and this many seconds (any
-#: feasible response is valid; on a 200 x 200 random family the MILP alone ran 100 s)
-ROBUST_SHARE, ROBUST_SECONDS = 0.1, 10.0
+#: the share of the time left the robust response's MILP may spend (any feasible response is valid;
+#: on a 200 x 200 random family the MILP alone ran 100 s)
+ROBUST_SHARE = 0.1
+#: the most seconds one strengthening (robust response, intersection cuts) may spend, with or without a limit
+STRENGTHENING_SECONDS = 10.0
 
 
 def accepts(structure: BilevelStructure, method: str = NAME) -> None:
@@ -138,6 +140,12 @@ def accepts(structure: BilevelStructure, method: str = NAME) -> None:
                 "continuous; the method is exact for integer linking variables only (as MibS): declare it "
                 f"integer (or discretise it){lp_advice}."
             )
+
+
+def strengthening_time(left: float | None, share: float) -> float:
+    """The seconds a strengthening may spend: ``share`` of the time ``left`` (None: no limit), at
+    most :data:`STRENGTHENING_SECONDS`."""
+    return STRENGTHENING_SECONDS if left is None else min(STRENGTHENING_SECONDS, share * max(left, 0.0))
 
 
 def integral_objective(cost: np.ndarray, integer: np.ndarray) -> bool:
@@ -284,8 +292,7 @@ class ValueFunctionDecomposition:
         cuts (:mod:`pybilevel.methods.intersection`) on the high-point relaxation's LP, for a
         pure-integer follower (else -inf). The cuts themselves stay out of the master: they made
         each master solve several times slower on MibS's ``milp_10_20_50_2310_*``."""
-        share = None if time_limit is None else INTERSECTION_SHARE * time_limit
-        cuts = self.intersection_cuts(INTERSECTION_ROUNDS, share)
+        cuts = self.intersection_cuts(INTERSECTION_ROUNDS, time_limit)
         return cuts.bounds[-1] if cuts is not None and cuts.bounds else -np.inf
 
     def intersection_cuts(self, rounds: int, time_limit: float | None) -> IntersectionCuts | None:
@@ -429,9 +436,8 @@ class ValueFunctionDecomposition:
             return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
         self.tighten_row_ranges(remaining)
-        left = remaining()
-        self.add_robust_cut(ROBUST_SECONDS if left is None else min(ROBUST_SECONDS, ROBUST_SHARE * left))
-        lower = self.rounded(self.intersection_bound(remaining()))
+        self.add_robust_cut(strengthening_time(remaining(), ROBUST_SHARE))
+        lower = self.rounded(self.intersection_bound(strengthening_time(remaining(), INTERSECTION_SHARE)))
         with improving_incumbents(self.master.highs, n) as found:  # the master's incumbents
             while not proven:
                 if (remaining() is not None and remaining() <= 0) or (max_iterations is not None and iteration >= max_iterations):
