@@ -10,7 +10,7 @@ that into the user's :class:`~pybilevel.results.BilevelResult`, and the pipeline
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -131,6 +131,12 @@ class WithOptions(Method):
 
 #: method name -> method, in the order the methods were registered (pybilevel.methods.registry)
 METHODS_BY_NAME: dict[str, Method] = {}
+
+
+def load_point(variables: Sequence, values: Sequence[float]) -> None:
+    """Load a point a method found into the model's variables, integer ones rounded."""
+    for var, value in zip(variables, values):
+        var.set_value(float(value) if var.is_continuous() else float(round(value)), skip_validation=True)
 
 
 def register(method: Method) -> Method:

@@ -58,6 +58,7 @@ from pybilevel.methods.base import (
     MethodOutcome,
     SolveRequest,
     decomposition_options,
+    load_point,
     refusal_of,
     register,
 )
@@ -518,8 +519,7 @@ class BranchAndCutMethod(Method):
             explains_infeasibility=True,  # the message says which part is infeasible, with integrality
         )
         if run.point is not None:
-            for var, val in zip(run.variables, run.point):
-                var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
+            load_point(run.variables, run.point)
         return outcome
 
     def describe(self, structure: BilevelStructure, options: dict) -> str:

@@ -51,6 +51,7 @@ from pybilevel.methods.base import (
     MethodOutcome,
     SolveRequest,
     decomposition_options,
+    load_point,
     refusal_of,
     register,
 )
@@ -106,10 +107,8 @@ class InterdictionCutsMethod(Method):
             explains_infeasibility=True,
         )
         if run.x is not None:
-            for var, value in zip(structure.leader_variables, run.x):
-                var.set_value(float(round(value)), skip_validation=True)
-            for var, value in zip(game.form.variables, run.y):
-                var.set_value(float(round(value)) if not var.is_continuous() else float(value), skip_validation=True)
+            load_point(structure.leader_variables, run.x)  # binary
+            load_point(game.form.variables, run.y)
         return outcome
 
     def describe(self, structure: BilevelStructure, options: dict) -> str:

@@ -60,6 +60,7 @@ from pybilevel.methods.base import (
     MethodOutcome,
     SolveRequest,
     decomposition_options,
+    load_point,
     refusal_message,
     refusal_of,
     register,
@@ -665,8 +666,7 @@ class ValueFunctionMethod(Method):
         if run.bound is not None:
             outcome.bound = run.bound + decomposition.constant
         if run.point is not None:
-            for var, val in zip(decomposition.hpr.variables, run.point):
-                var.set_value(float(round(val)) if not var.is_continuous() else float(val), skip_validation=True)
+            load_point(decomposition.hpr.variables, run.point)
         return outcome
 
     def describe(self, structure: BilevelStructure, options: dict) -> str:
