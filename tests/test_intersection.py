@@ -16,7 +16,7 @@ from integer_oracle import random_integer_bilevel, to_pyomo
 
 import pybilevel as bl
 from pybilevel.io.mibs import _matrix
-from pybilevel.methods.intersection import _tidy, intersection_cut_rounds
+from pybilevel.methods.intersection import STALL_ROUNDS, _stalled, _tidy, intersection_cut_rounds
 from pybilevel.methods.value_function import ValueFunctionDecomposition
 from pybilevel.model.structure import analyze
 from pybilevel.solvers.highs import ArrayLP
@@ -142,3 +142,15 @@ def test_a_dropped_coefficient_relaxes_the_cut_by_its_term():
     grid = np.array(list(product(np.linspace(0, 1, 11), np.linspace(-1e9, 1e9, 21))))
     kept = grid[grid @ [1.0, 5e-10] >= 1.0]
     assert len(kept) and (kept @ a >= lower - 1e-12).all()
+
+
+def test_rounds_stop_when_the_bound_stalls():
+    """Stop once the last STALL_ROUNDS rounds moved the bound by under 1 % of its move so far."""
+    rising = [float(k) for k in range(STALL_ROUNDS + 5)]
+    assert not _stalled(rising)
+    step = 1.0 / (STALL_ROUNDS - 1)
+    flat_tail = [0.0, 100.0] + [100.0 + 0.8 * step * k for k in range(STALL_ROUNDS)]  # 0.8 in the last rounds < 1 %
+    assert _stalled(flat_tail)
+    slow_tail = [0.0, 100.0] + [100.0 + 1.2 * step * k for k in range(STALL_ROUNDS)]  # 1.2 > 1 % of 101.2
+    assert not _stalled(slow_tail)
+    assert not _stalled([5.0] * STALL_ROUNDS)  # too few rounds to judge

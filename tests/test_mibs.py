@@ -71,6 +71,19 @@ def test_instance_solved_at_bobilib_optimum(row):
     assert abs(res.leader_objective - float(row["optimal_objective"])) <= TOL, (res.leader_objective, res.method_reason)
 
 
+#: the shared instances without the assignment games (5-12 s each with branch_and_cut; measured by
+#: ``benchmarks/bobilib.py --methods branch_and_cut``: all 11 at BOBILib's optima)
+QUICK = [param for param in INSTANCES if param.values[0] is None or not param.values[0]["instance"].startswith("2AP")]
+
+
+@pytest.mark.parametrize("row", QUICK)
+def test_branch_and_cut_reaches_bobilib_optimum(row):
+    """The second exact method for integer followers on BOBILib's proven optima."""
+    res = bl.solve(read_mibs(*_files(row)), method="branch_and_cut", time_limit=120)
+    assert res.ok, res.message
+    assert abs(res.leader_objective - float(row["optimal_objective"])) <= TOL, res.message
+
+
 @pytest.mark.parametrize("row", FILES)
 def test_instance_sizes_match_bobilib(row):
     """Leader/follower variables and rows as BOBILib counts them: an independent check of the layouts."""
