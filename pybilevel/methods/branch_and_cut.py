@@ -437,13 +437,14 @@ def _run(model: scip.Model, parts: _Disjunctions, variables: list, handler: Bile
     """SCIP's answer in the leader's sense; ``remaining()``: the seconds left (None: no limit)."""
     sense, constant = parts.sense, parts.constant
     scip_status = model.getStatus()
-    point = objective = None
+    points = list(handler.follower.pending)  # restricted points found after SCIP's last enforcement
     if model.getNSols():
         best = model.getBestSol()
-        point = np.array([model.getSolVal(best, var) for var in variables])
-        point[parts.integer] = np.round(point[parts.integer])
-        point = _polished(parts, handler.follower, point, remaining)
-        objective = sense * float(parts.cost @ point) + constant
+        found = np.array([model.getSolVal(best, var) for var in variables])
+        found[parts.integer] = np.round(found[parts.integer])
+        points.append(_polished(parts, handler.follower, found, remaining))
+    point = min(points, key=lambda z: float(parts.cost @ z)) if points else None
+    objective = None if point is None else sense * float(parts.cost @ point) + constant
     if scip_status in ("optimal", "gaplimit") and point is not None:
         status = Status.OPTIMAL
     elif scip_status in ("optimal", "infeasible"):
