@@ -128,10 +128,22 @@ def test_knapsack_interdiction_matches_enumeration(seed, method):
     assert all(res.follower["f"][f"f.pack[{i}]"] < 0.5 for i in removed)
 
 
-def test_auto_chooses_value_function_for_an_integer_follower():
+def test_auto_chooses_branch_and_cut_for_general_integer_linking_variables():
+    """Moore & Bard: x in 0..10 enters the follower's rows."""
     res = bl.solve(PROBLEMS[0].build())
-    assert res.method == "value_function" and "integer follower" in res.method_reason
+    assert res.method == "branch_and_cut" and "ranges over 1" in res.method_reason
     assert res.ok and res.leader_objective == pytest.approx(-22)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_auto_chooses_value_function_for_binary_linking_variables(seed):
+    """Binary leader variables in the follower's rows (the knapsack interdiction above with a
+    follower that is not a packing problem, so interdiction_cuts refuses it)."""
+    m, _ = knapsack_interdiction(seed)
+    m.f.some = pyo.Constraint(expr=sum(m.f.pack.values()) >= 1)
+    res = bl.solve(m, time_limit=60)
+    assert res.method == "value_function" and "integer follower" in res.method_reason and res.ok
+    assert res.leader_objective == pytest.approx(bl.solve(m, method="branch_and_cut", time_limit=60).leader_objective)
 
 
 def test_iteration_limit_gives_the_best_point_and_a_proven_gap():

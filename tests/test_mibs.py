@@ -1,8 +1,8 @@
 """MibS's MPS + AUX format (pybilevel/io/mibs.py) against BOBILib's proven optima.
 
 The 25 instances of ``shared/data/bilevel_instances`` (copied from MibS's data folder; optima from
-BOBILib) are read and solved with ``method="auto"`` (it chooses value_function for these integer
-followers). Measured on a shared 2-core machine under load (three runs): read < 0.02 s each;
+BOBILib) are read and solved with ``method="auto"`` (interdiction_cuts for the knapsack
+interdiction games, value_function or branch_and_cut for the other integer followers). Measured on a shared 2-core machine under load (three runs): read < 0.02 s each;
 solve 0.02-1.2 s for the general instances and the 2AP05 assignment-interdiction instances,
 3.4-7.8 s for each K5010W* knapsack-interdiction instance (55-75 s for all 25); none above 10 s,
 so all stay here (``make bobilib`` runs the same set as a benchmark).

@@ -61,7 +61,7 @@ def test_interdiction_and_integer_followers_run_alone():
     import integer_library as il
 
     res = bl.solve(il.PROBLEMS[3].build())
-    assert res.method == "value_function" and res.portfolio == []
+    assert res.method == "branch_and_cut" and res.portfolio == []  # general-integer linking variables
 
 
 def test_a_candidate_refusing_while_solving_is_dropped(monkeypatch):
