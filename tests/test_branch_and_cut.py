@@ -143,3 +143,23 @@ def test_mibs_general_instances_agree_with_value_function(name):
     assert ours.ok and theirs.ok, (ours.message, theirs.message)
     assert ours.leader_objective == pytest.approx(theirs.leader_objective, abs=1e-9)
     assert ours.certified and ours.gap <= 1e-9
+
+
+def test_restricted_points_not_yet_offered_count(monkeypatch):
+    """The search stops right after its first enforcement, before SCIP is offered the restricted
+    problem's point found there: that point is still the answer (bilevel feasible, not optimal)."""
+    from pybilevel.methods import branch_and_cut
+
+    p, reference = instance("integer-leader", 1)  # SCIP has no bilevel-feasible point of its own when stopped
+    enforce = branch_and_cut.BilevelConshdlr._enforce
+
+    def enforce_once(self):
+        result = enforce(self)
+        self.model.interruptSolve()
+        return result
+
+    monkeypatch.setattr(branch_and_cut.BilevelConshdlr, "_offer_restricted", lambda self: None)
+    monkeypatch.setattr(branch_and_cut.BilevelConshdlr, "_enforce", enforce_once)
+    run = solve_branch_and_cut(analyze(to_pyomo(p)), time_limit=60, unit_steps=False)
+    assert run.status == "feasible" and run.objective is not None
+    assert run.objective >= reference[0] - 1e-9  # a bilevel-feasible point: never better than the optimum
