@@ -168,7 +168,7 @@ class _Follower:
         if found is None:
             return False
         phi = found[0]
-        return bool(self.parts.form.c @ z[self.parts.y_cols] <= phi + FEASIBLE_TOL * max(1.0, abs(phi)))
+        return bool(self.parts.form.c @ z[self.parts.y_cols] <= value_threshold(phi, FEASIBLE_TOL))
 
 
 class BilevelConshdlr(scip.Conshdlr):
@@ -486,7 +486,7 @@ def _polished(parts: _Disjunctions, follower: _Follower, point: np.ndarray, rema
         return point
     left = remaining()  # the call's own reserve covers a few hundredths of a second more
     exact = parts.restricted_point(point, found[0], found[1], np.inf, None if left is None else max(left, 0.05))
-    if exact is None or parts.cost @ exact > parts.cost @ point + FEASIBLE_TOL * max(1.0, abs(parts.cost @ point)):
+    if exact is None or parts.cost @ exact > value_threshold(float(parts.cost @ point), FEASIBLE_TOL):
         return point  # stopped by the time limit at a worse point: keep SCIP's
     return exact
 

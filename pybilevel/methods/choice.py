@@ -1,7 +1,6 @@
 """``method="auto"``: the first method, in an order set by the problem's class and size, that accepts it."""
 from __future__ import annotations
 
-import numpy as np
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from pybilevel.errors import BilevelError
@@ -109,7 +108,7 @@ def _general_integer_linking(structure: BilevelStructure) -> bool:
     (MibS's 10 x 10 general-integer ones), and with 0/1 linking variables ``value_function`` did
     (random families, BOBILib's assignment games)."""
     for form in structure.followers:
-        for k in np.flatnonzero(np.diff(form.A_x.tocsc().indptr)):
+        for k in form.linking:
             lower, upper = form.leader_variables[k].bounds
             if lower is None or upper is None or upper - lower > 1:
                 return True
@@ -131,22 +130,20 @@ def _fallbacks(structure: BilevelStructure, classes: set[str], size: int) -> lis
 def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> list[tuple[str, str]]:
     """Methods worth trying, best first, each with the reason it would be chosen."""
     if FollowerClass.INTEGER in classes:
-        decomposition = (
-            "value_function",
-            "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
-        )
-        search = (
+        exact = (
             "branch_and_cut",
             "KKT does not describe an integer follower's optimum, and leader variables with ranges over 1 enter "
             "its rows, where a decomposition's big-M cuts are weak: exact branch-and-bound on SCIP branching on "
             "the follower's responses, no big-M (docs/integer.md)",
+        ) if _general_integer_linking(structure) else (
+            "value_function",
+            "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
         )
-        exact = [search, decomposition] if _general_integer_linking(structure) else [decomposition, search]
         return [(
             "interdiction_cuts",
             "an interdiction game with a monotone (packing) follower: cuts from the follower's responses "
             "with removed items zeroed (Fischetti, Ljubic, Monaci & Sinnl 2019), in a branch-and-cut over HiGHS LPs (the follower a HiGHS MILP)",
-        ), *exact]
+        ), exact]
     if classes & {FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP}:
         return [(
             "discretization",

@@ -70,7 +70,6 @@ from pybilevel.methods.intersection import IntersectionCuts, intersection_cut_ro
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
-from pybilevel.model.follower_form import FollowerForm
 from pybilevel.model.intervals import interval
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 from pybilevel.progress import Progress
@@ -137,7 +136,7 @@ def accepts(structure: BilevelStructure, method: str = NAME) -> None:
             f"objective {structure.leader_objective.name} / constraints are {structure.leader_class}."
         )
     lp_advice = ", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else ""
-    for k in _linking(form):
+    for k in form.linking:
         var = form.leader_variables[k]
         if var.is_continuous():
             raise MethodRefusedError(
@@ -160,14 +159,9 @@ def integral_objective(cost: np.ndarray, integer: np.ndarray) -> bool:
     return bool(np.all(integer[used]) and np.all(cost[used] == np.round(cost[used])))
 
 
-def value_threshold(value: float) -> float:
-    """The right-hand side of a value row ``c @ y <= value``, relaxed by :data:`VALUE_TOL`."""
-    return value + VALUE_TOL * max(1.0, abs(value))
-
-
-def _linking(form: FollowerForm) -> np.ndarray:
-    """Positions in ``form.leader_variables`` of the leader variables in the follower's rows."""
-    return np.flatnonzero(np.diff(form.A_x.tocsc().indptr))
+def value_threshold(value: float, tol: float = VALUE_TOL) -> float:
+    """The right-hand side of a value row ``c @ y <= value``, relaxed by ``tol`` relative to it."""
+    return value + tol * max(1.0, abs(value))
 
 
 @dataclass
@@ -203,7 +197,7 @@ class ValueFunctionDecomposition:
         self.y_cols = np.array([hpr.column_of(v) for v in form.variables], dtype=int)
         x_cols = np.array([hpr.column_of(v) for v in form.leader_variables], dtype=int)
         self.x_cols = x_cols
-        self.link_cols = x_cols[_linking(form)]
+        self.link_cols = x_cols[form.linking]
         lower, upper = hpr.lower.copy(), hpr.upper.copy()
         self._bound_linking(lower, upper)
         self.lower, self.upper = lower, upper
@@ -482,7 +476,7 @@ class ValueFunctionDecomposition:
                 phi = follower.objective
                 candidate = self.restricted_point(x_hat, phi, follower.x, upper, remaining())
                 # the cuts allow VALUE_TOL and HiGHS's rows 1e-7 more: a master point within 10 VALUE_TOL is bilevel feasible
-                master_feasible = self.form.c @ master.x[self.y_cols] <= phi + 10 * VALUE_TOL * max(1.0, abs(phi))
+                master_feasible = self.form.c @ master.x[self.y_cols] <= value_threshold(phi, 10 * VALUE_TOL)
                 if candidate is None and master_feasible:
                     candidate = x_hat  # the restricted problem found nothing (or nothing better): the master's point
                     candidate[self.y_cols] = master.x[self.y_cols]

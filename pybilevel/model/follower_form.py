@@ -74,6 +74,11 @@ class FollowerForm:
         return len(self.constraints)
 
     @property
+    def linking(self) -> np.ndarray:
+        """Positions in ``leader_variables`` of the leader variables in the follower's rows."""
+        return np.flatnonzero(np.diff(self.A_x.tocsc().indptr))
+
+    @property
     def is_equality(self) -> np.ndarray:
         """Rows whose lower and upper bounds coincide."""
         return np.isfinite(self.row_lower) & (self.row_lower == self.row_upper)
