@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 PAO_PY := benchmarks/.venv-pao/bin/python
 BENCH_ARGS ?=
 
-.PHONY: run test docs venv library bobilib bench bench-quick grids clean $(MODELS)
+.PHONY: run test docs lint venv library bobilib bench bench-quick grids clean $(MODELS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ $(DOCS_STAMP): $(STAMP)
 
 docs: $(DOCS_STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+# Unused names and import order (ruff, rules in pyproject.toml) over the package, tests, benchmarks and tools.
+LINT_STAMP := $(VENV)/.lint-installed
+
+$(LINT_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[lint]"
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(VENV)/bin/ruff check .
 
 library: $(STAMP)
 	$(PY) benchmarks/library_table.py

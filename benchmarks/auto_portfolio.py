@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-import pybilevel as bl  # noqa: E402
 import problem_library  # noqa: E402
+import pybilevel as bl  # noqa: E402
 import toll_grid  # noqa: E402
 from generate import generate_instance  # noqa: E402
 from pybilevel_runner import build_model  # noqa: E402

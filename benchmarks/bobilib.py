@@ -24,9 +24,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from mibs_enumeration import enumerate_optimum
-
 import pybilevel as bl
+from mibs_enumeration import enumerate_optimum
 from pybilevel.io.mibs import read_mibs
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "bilevel_instances"

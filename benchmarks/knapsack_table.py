@@ -18,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+import pybilevel as bl  # noqa: E402
 from bobilib import Run, print_summary, print_table  # noqa: E402
 from interdiction_instances import binary_knapsack_model  # noqa: E402
 from knapsack_interdiction import load, optima  # noqa: E402
-
-import pybilevel as bl  # noqa: E402
 
 
 def run(name: str, inst, optimum: float | None, method: str, time_limit: float) -> Run:

@@ -24,9 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from integer_oracle import IntegerBilevel, to_pyomo  # noqa: E402
-
 import pybilevel as bl  # noqa: E402
+from integer_oracle import IntegerBilevel, to_pyomo  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "bilevel_instances"
 GENERAL = ("knapsack", "linderoth", "milp_4_20_10_0110", "moore90", "moore90_2")

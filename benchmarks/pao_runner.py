@@ -171,9 +171,9 @@ def _versions() -> dict[str, str]:
 
 def solve_one(path: Path, mip_solver: str, bigm: float | None) -> dict:
     """Build and solve one instance in this process; return the result record."""
-    import pyomo.environ as pe
     import pao
     import pao.mpr.solvers.fa as fa
+    import pyomo.environ as pe
 
     timer = _PhaseTimer()
     _install_phase_timers(timer)

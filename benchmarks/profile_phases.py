@@ -30,13 +30,13 @@ from pybilevel_runner import build_model  # noqa: E402
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: seconds per phase as one JSON line; cProfile stats of all phases with ``--profile``."""
-    from pybilevel.certify.certificate import certify
-    from pybilevel.solvers.model_size import model_size
     import pybilevel  # noqa: F401  (registers the methods)
+    from pybilevel.certify.certificate import certify
     from pybilevel.methods.base import METHODS_BY_NAME
     from pybilevel.methods.reformulation import outcome_of
-    from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
     from pybilevel.model.structure import analyze
+    from pybilevel.solvers.embedded import SolveOutcome, choose_solver, solve_model
+    from pybilevel.solvers.model_size import model_size
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instance", type=Path)

@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 import pybilevel as bl
-from domain_helpers import assert_refused, copy_data, drop_column, edit_cell, load_domain, model_path, ridge_fit, run_cli
+from domain_helpers import (
+    assert_refused,
+    copy_data,
+    drop_column,
+    edit_cell,
+    load_domain,
+    model_path,
+    ridge_fit,
+    run_cli,
+)
 
 
 def brute_force(module, data) -> dict[tuple[str, ...], float]:

@@ -15,6 +15,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+
+import pybilevel as bl
 from domain_helpers import (
     ROOT,
     assert_refused,
@@ -25,8 +27,6 @@ from domain_helpers import (
     run_cli,
 )
 from market_reference import dc_opf, profit
-
-import pybilevel as bl
 from pybilevel.io.data_io import load_tables
 
 GRID_STEPS = 21

@@ -20,7 +20,6 @@ import pybilevel as bl
 from domain_helpers import ROOT, assert_refused, copy_data, edit_cell, load_domain, model_path, run_cli
 from pybilevel.solvers.ipopt import solve_nlp
 
-
 # ---------------------------------------------------------------- Braess, path flows by scipy
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import highspy
@@ -11,9 +10,9 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
+from problem_library import PROBLEMS
 from pybilevel.io.cli import main
 from pybilevel.methods.transformation import BLOCK_PREFIX
-from problem_library import PROBLEMS
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL, DATA = ROOT / "models" / "interdiction.py", ROOT / "data" / "interdiction"

@@ -7,8 +7,8 @@ import pytest
 from pyomo.opt import SolverFactory
 
 import pybilevel as bl
-from pybilevel.solvers.external import solve_external
 from problem_library import PROBLEMS
+from pybilevel.solvers.external import solve_external
 
 HAS_CBC = SolverFactory("cbc").available(exception_flag=False)
 HAS_GLPK = SolverFactory("glpk").available(exception_flag=False)

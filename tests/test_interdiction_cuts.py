@@ -11,6 +11,9 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 import scipy.sparse as sp
+from scipy.sparse.csgraph import shortest_path
+
+import pybilevel as bl
 from interdiction_instances import (
     Knapsack,
     binary_knapsack_brute_force,
@@ -19,9 +22,6 @@ from interdiction_instances import (
     knapsack_instance,
     knapsack_model,
 )
-from scipy.sparse.csgraph import shortest_path
-
-import pybilevel as bl
 from pybilevel.methods.interdiction_dominance import optimality_rows
 from pybilevel.methods.interdiction_game import monotone_interdiction
 from pybilevel.methods.knapsack_dp import BinaryKnapsack

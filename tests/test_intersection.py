@@ -12,9 +12,9 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 import scipy.sparse as sp
-from integer_oracle import random_integer_bilevel, to_pyomo
 
 import pybilevel as bl
+from integer_oracle import random_integer_bilevel, to_pyomo
 from pybilevel.io.mibs import _matrix
 from pybilevel.methods.intersection import STALL_ROUNDS, _stalled, _tidy, intersection_cut_rounds
 from pybilevel.methods.value_function import ValueFunctionDecomposition

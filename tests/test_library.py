@@ -6,7 +6,6 @@ import pybilevel as bl
 from library_run import KNOWN_OUTCOMES, classify
 from problem_library import PROBLEMS
 
-
 CASES = [pytest.param(p, m, id=f"{p.name}-{m}") for p in PROBLEMS for m in bl.METHODS]
 
 

@@ -4,9 +4,9 @@ import pytest
 
 import pybilevel as bl
 from pybilevel.certify.certificate import certify
-from pybilevel.results import BilevelResult, Status
-from pybilevel.readings.optimistic import best_response_at_limit
 from pybilevel.model.structure import analyze
+from pybilevel.readings.optimistic import best_response_at_limit
+from pybilevel.results import BilevelResult, Status
 
 
 def tied_model() -> pyo.ConcreteModel:

@@ -8,10 +8,10 @@ import warnings
 
 import pytest
 
-import pybilevel as bl
 import integer_library as il
 import interdiction_instances as ii
 import nonconvex_library as nl
+import pybilevel as bl
 import toll_grid as tg
 from pybilevel.methods import reformulation as reformulation_module
 from pybilevel.methods import scholtes as scholtes_module

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pybilevel as bl
-from pybilevel.io.cli import main
 from problem_library import PROBLEMS
+from pybilevel.io.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL, DATA = ROOT / "models" / "interdiction.py", ROOT / "data" / "interdiction"

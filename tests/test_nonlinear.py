@@ -8,9 +8,9 @@ import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl
-from pybilevel.certify.certificate import certify
 from library_run import classify
 from nlp_library import NLP_PROBLEMS
+from pybilevel.certify.certificate import certify
 
 BY_NAME = {p.name: p for p in NLP_PROBLEMS}
 

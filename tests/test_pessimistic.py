@@ -7,9 +7,8 @@ follower's optimal set): no pybilevel code in the reference.
 """
 from __future__ import annotations
 
-import re
-
 import itertools
+import re
 
 import numpy as np
 import pyomo.environ as pyo

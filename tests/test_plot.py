@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from interdiction_instances import knapsack_instance
-from problem_library import _tuy_falk, bard1998_ex5_1_1
 from scipy.optimize import linprog
-from test_interdiction_cuts import binary_knapsack_model
 
 import pybilevel as bl
+from interdiction_instances import knapsack_instance
+from problem_library import _tuy_falk, bard1998_ex5_1_1
 from pybilevel.io.cli import main
 from pybilevel.plot.grid import grid_values, inducible_region
+from test_interdiction_cuts import binary_knapsack_model
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parents[1]

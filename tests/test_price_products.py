@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
-from domain_helpers import load_model_file, model_path
-from market_reference import dc_opf, profit
 from pyomo.common.collections import ComponentMap
 from pyomo.repn.standard_repn import generate_standard_repn
 from scipy.optimize import linprog
 
 import pybilevel as bl
+from domain_helpers import load_model_file, model_path
+from market_reference import dc_opf, profit
 from pybilevel.solvers.features import Feature
 
 SB = load_model_file(model_path("strategic_bidding"))

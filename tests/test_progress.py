@@ -2,10 +2,10 @@
 import logging
 
 import pytest
-from interdiction_instances import knapsack_instance
-from test_interdiction_cuts import binary_knapsack_brute_force, binary_knapsack_model
 
 import pybilevel as bl
+from interdiction_instances import knapsack_instance
+from test_interdiction_cuts import binary_knapsack_brute_force, binary_knapsack_model
 
 
 @pytest.mark.parametrize("method", ["interdiction_cuts", "value_function"])

@@ -1,6 +1,5 @@
 """Random small LP-LP instances: every method against the brute-force KKT enumeration oracle."""
 import numpy as np
-import pyomo.environ as pyo
 import pytest
 
 import pybilevel as bl

@@ -11,8 +11,8 @@ from itertools import product
 
 import numpy as np
 import pytest
-from integer_oracle import random_integer_bilevel, to_pyomo
 
+from integer_oracle import random_integer_bilevel, to_pyomo
 from pybilevel.methods import value_function
 from pybilevel.methods.value_function import ValueFunctionDecomposition
 from pybilevel.model.structure import analyze

@@ -5,7 +5,7 @@ from pyomo.common.collections import ComponentSet
 from pyomo.core.base.block import BlockData, declare_custom_block
 from pyomo.core.base.var import Var, VarData
 
-__all__ = ["Follower", "FollowerData"]
+__all__ = ["Follower", "FollowerData"]  # noqa: F822 (Follower: made by declare_custom_block below)
 
 
 @declare_custom_block(name="Follower")
