@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from integer_oracle import random_integer_bilevel, to_pyomo
 
 import pybilevel as bl
+from integer_oracle import random_integer_bilevel, to_pyomo
 from pybilevel.methods.branch_and_cut import (
     _Disjunctions,
     _excludes,
@@ -145,12 +145,11 @@ def test_mibs_general_instances_agree_with_value_function(name):
     assert ours.certified and ours.gap <= 1e-9
 
 
-def test_restricted_points_not_yet_offered_count(monkeypatch):
-    """The search stops right after its first enforcement, before SCIP is offered the restricted
-    problem's point found there: that point is still the answer (bilevel feasible, not optimal)."""
+def stop_after_first_enforcement(monkeypatch) -> None:
+    """Make the search stop right after its first enforcement, before SCIP is offered the
+    restricted problem's point found there."""
     from pybilevel.methods import branch_and_cut
 
-    p, reference = instance("integer-leader", 1)  # SCIP has no bilevel-feasible point of its own when stopped
     enforce = branch_and_cut.BilevelConshdlr._enforce
 
     def enforce_once(self):
@@ -160,6 +159,26 @@ def test_restricted_points_not_yet_offered_count(monkeypatch):
 
     monkeypatch.setattr(branch_and_cut.BilevelConshdlr, "_offer_restricted", lambda self: None)
     monkeypatch.setattr(branch_and_cut.BilevelConshdlr, "_enforce", enforce_once)
+
+
+def test_restricted_points_not_yet_offered_count(monkeypatch):
+    """Stopped before SCIP is offered the restricted problem's point, that point is still the
+    answer (bilevel feasible, not optimal)."""
+    p, reference = instance("integer-leader", 1)  # SCIP has no bilevel-feasible point of its own when stopped
+    stop_after_first_enforcement(monkeypatch)
     run = solve_branch_and_cut(analyze(to_pyomo(p)), time_limit=60, unit_steps=False)
     assert run.status == "feasible" and run.objective is not None
     assert run.objective >= reference[0] - 1e-9  # a bilevel-feasible point: never better than the optimum
+
+
+def test_a_stopped_search_reports_its_bound_and_counts_nodes(monkeypatch):
+    """Stopped early, the result has a point, a proven bound below it and a gap; the message counts
+    the branch-and-bound nodes (``res.iterations``) and the printed result does not call them iterations."""
+    p, reference = instance("integer-leader", 1)
+    stop_after_first_enforcement(monkeypatch)
+    res = bl.solve(to_pyomo(p), method="branch_and_cut", time_limit=60)
+    assert res.status == "feasible" and res.gap > 0
+    assert res.bound <= reference[0] + 1e-9 <= res.leader_objective + 2e-9
+    assert f"after {res.iterations} nodes" in res.message
+    assert f"proven bound: {res.bound:.10g} (gap {res.gap:.3g})" in str(res)
+    assert "iterations" not in str(res)

@@ -13,7 +13,7 @@ added to that child only (no big-M):
 
 * **response** (the default): y* (the follower's optimum at x^) is infeasible at x (one
   alternative per follower row limit, by a whole unit where the row's linking part is integer;
-  :meth:`ValueFunctionDecomposition.response_alternatives`), or ``c @ y <= c @ y* + tol`` (y* is
+  :meth:`MilpBilevel.response_alternatives`), or ``c @ y <= c @ y* + tol`` (y* is
   then one of the follower's choices, so phi(x) <= c @ y*). Both fail at (x^, y^): y* is feasible
   at x^ and c @ y^ exceeds phi(x^) + tol > c @ y* + tol.
 * **step**: with ``d = y* - y^`` (c @ d < 0), at a follower optimum y the point y + d is
@@ -30,13 +30,13 @@ A disjunction is used only if each of its rows is violated at (x^, y^) by more t
 feasibility tolerance (checked numerically), so no child keeps the point; the dropped
 alternatives (FollowerSteps's unreachable ones, rows outside their proven range) cannot hold at
 any HPR point, so every bilevel-feasible point stays in some child. The tolerance ``tol`` of the
-value rows is value_function's :data:`VALUE_TOL` (a relaxation); a candidate counts as bilevel
+value rows is :data:`~pybilevel.methods.milp_bilevel.VALUE_TOL` (a relaxation); a candidate counts as bilevel
 feasible up to :data:`FEASIBLE_TOL` (larger, so a rejected point breaks its value row by more than
 SCIP's tolerance).
 
-Every distinct linking decision also gets value_function's *restricted problem* (the leader's
+Every distinct linking decision also gets the *restricted problem* (the leader's
 best point with the linking variables fixed and ``c @ y <= phi``), offered to SCIP as a solution.
-The class of models is value_function's (:func:`pybilevel.methods.value_function.accepts`:
+The class of models is value_function's (:func:`pybilevel.methods.milp_bilevel.accepts`:
 linear levels, one follower, integer and bounded linking variables); with continuous follower
 variables the step and response branchings may repeat, and only the linking branching
 guarantees an end.
@@ -63,10 +63,10 @@ from pybilevel.methods.base import (
     register,
 )
 from pybilevel.methods.intersection import IntersectionCuts
-from pybilevel.methods.value_function import (
+from pybilevel.methods.milp_bilevel import (
     BILEVEL_INFEASIBLE,
     NO_COMMON_POINT,
-    ValueFunctionDecomposition,
+    MilpBilevel,
     accepts,
     strengthening_time,
     value_threshold,
@@ -89,7 +89,7 @@ FEASIBLE_TOL = 2e-6
 #: how far (relative) each child's row must exclude the candidate
 EXCLUDE_TOL = 1e-6
 #: rounds of intersection cuts at the root, and the share of the time left they may spend (at most
-#: value_function's STRENGTHENING_SECONDS)
+#: milp_bilevel's STRENGTHENING_SECONDS)
 INTERSECTION_ROUNDS, INTERSECTION_SHARE = 100, 0.15
 
 #: an alternative: (row over the HPR's columns, sense, rhs): row @ z >= rhs (sense +1) or <= rhs (-1)
@@ -110,8 +110,11 @@ class BranchAndCutRun:
     branchings: dict[str, int]  # how often each disjunction (and the linking fallback) was branched on
 
 
-class _Disjunctions(ValueFunctionDecomposition):
-    """value_function's arrays, follower and restricted problem, and its alternatives as branchings."""
+class _Disjunctions(MilpBilevel):
+    """The model's arrays, follower and restricted problem, and the response and step alternatives as branchings."""
+
+    def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9) -> None:
+        super().__init__(structure, NAME, mip_gap)
 
     def response(self, response: np.ndarray) -> list[Alternative] | None:
         """The response disjunction of follower answer ``response``; None when it has none."""
@@ -400,7 +403,7 @@ def solve_branch_and_cut(structure: BilevelStructure, time_limit: float | None =
 
     ``disjunctions``: a key of :data:`DISJUNCTIONS` (which branchings come before the linking
     fallback); ``mip_gap``: SCIP's relative gap; ``unit_steps``: add the unit-step rows to the
-    relaxation. Refuses what ``value_function`` refuses (:func:`pybilevel.methods.value_function.accepts`).
+    relaxation. Refuses what ``value_function`` refuses (:func:`pybilevel.methods.milp_bilevel.accepts`).
     """
     if disjunctions not in DISJUNCTIONS:
         raise MethodRefusedError(f"method '{NAME}': disjunctions={disjunctions!r} is not one of "
@@ -410,7 +413,7 @@ def solve_branch_and_cut(structure: BilevelStructure, time_limit: float | None =
     def remaining() -> float | None:
         return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
-    parts = _Disjunctions(structure, mip_gap, NAME)
+    parts = _Disjunctions(structure, mip_gap)
     parts.tighten_row_ranges(remaining)
     cuts = parts.intersection_cuts(INTERSECTION_ROUNDS, strengthening_time(remaining(), INTERSECTION_SHARE))
     relaxation = _Relaxation(parts, unit_steps, cuts)

@@ -48,12 +48,12 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-from pyomo.repn.standard_repn import generate_standard_repn
 
-from pybilevel.errors import BilevelError, MethodRefusedError, StructureError
+from pybilevel.errors import BilevelError
 from pybilevel.methods.base import (
     GLOBAL,
     Method,
@@ -61,33 +61,29 @@ from pybilevel.methods.base import (
     SolveRequest,
     decomposition_options,
     load_point,
-    refusal_message,
     refusal_of,
     register,
 )
-from pybilevel.methods.improving_steps import FollowerSteps, StepRows, integral_rows
-from pybilevel.methods.intersection import IntersectionCuts, intersection_cut_rounds
-from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
-from pybilevel.model.convexity import FollowerClass
-from pybilevel.model.dual_reference import refuse_dual_references
-from pybilevel.model.intervals import interval
-from pybilevel.model.structure import BilevelStructure, LeaderClass
+from pybilevel.methods.improving_steps import StepRows
+from pybilevel.methods.milp_bilevel import (
+    BILEVEL_INFEASIBLE,
+    NO_COMMON_POINT,
+    VALUE_TOL,
+    MilpBilevel,
+    accepts,
+    strengthening_time,
+    value_threshold,
+)
+from pybilevel.model.structure import BilevelStructure
 from pybilevel.progress import Progress
 from pybilevel.results import Status
 from pybilevel.solvers.highs import ArrayLP
 from pybilevel.solvers.incumbents import improving_incumbents
 from pybilevel.timing import TimeBudget, timed
 
-__all__ = ["NAME", "METHOD", "ValueFunctionMethod", "accepts", "ValueFunctionRun", "ValueFunctionDecomposition"]
+__all__ = ["NAME", "METHOD", "ValueFunctionMethod", "ValueFunctionRun", "ValueFunctionDecomposition"]
 
 NAME = "value_function"
-#: relative slack of the follower-value comparisons (the order of HiGHS's feasibility tolerance)
-VALUE_TOL = 1e-7
-#: why a model is infeasible, said by value_function and branch_and_cut
-NO_COMMON_POINT = ("the leader's and follower's constraints have no common integer point (the high-point "
-                   "relaxation is infeasible)")
-BILEVEL_INFEASIBLE = ("the constraints have common points, but at no leader decision does a follower-optimal "
-                      "response satisfy the leader's constraints (bilevel infeasible)")
 #: the local search's moves of one linking variable (clipped to its bounds)
 SEARCH_MOVES = (1, -1, 3, -3, 10, -10, 30, -30, 100, -100)
 #: the share of the time left that one local search may spend
@@ -101,67 +97,6 @@ INTERSECTION_ROUNDS, INTERSECTION_SHARE = 30, 0.1
 #: the share of the time left the robust response's MILP may spend (any feasible response is valid;
 #: on a 200 x 200 random family the MILP alone ran 100 s)
 ROBUST_SHARE = 0.1
-#: the most seconds one strengthening (robust response, intersection cuts) may spend, with or without a limit
-STRENGTHENING_SECONDS = 10.0
-
-
-def accepts(structure: BilevelStructure, method: str = NAME) -> None:
-    """Raise :class:`MethodRefusedError` (naming what and why) for a model outside the method's
-    class; ``method``: the name the messages give (branch_and_cut shares the class)."""
-    if len(structure.followers) > 1:
-        names = ", ".join(f.follower.name for f in structure.followers)
-        raise StructureError(
-            f"the model has {len(structure.followers)} followers ({names}); method '{method}' "
-            "solves one follower per model: merge them into one follower block if they form one problem."
-        )
-    refuse_dual_references(structure.dual_references, method)
-    form = structure.followers[0]
-    name = form.follower.name
-    refuse = f"method '{method}' cannot solve follower {name} ({form.follower_class}): "
-    if form.follower_class in (FollowerClass.NONCONVEX_QP, FollowerClass.NONCONVEX_NLP, FollowerClass.CONVEX_NLP):
-        raise MethodRefusedError(refusal_message(form, method))
-    if form.follower_class not in (FollowerClass.INTEGER, FollowerClass.LP) or form.Q.nnz or form.is_nonlinear:
-        raise MethodRefusedError(
-            refuse + "it needs a linear follower objective and linear follower constraints; "
-            "for a continuous convex follower use 'sos1' (or 'kkt', 'regularized')."
-        )
-    if form.C.nnz or form.leader_nonlinear.any():
-        raise MethodRefusedError(
-            refuse + "the follower's objective or constraints multiply leader variables nonlinearly "
-            "(leader x follower products or leader-only nonlinear terms); it needs them linear."
-        )
-    if structure.leader_class != LeaderClass.LINEAR:
-        raise MethodRefusedError(
-            f"method '{method}' needs a linear leader objective and linear leader constraints; the leader "
-            f"objective {structure.leader_objective.name} / constraints are {structure.leader_class}."
-        )
-    lp_advice = ", or use 'sos1' for this LP follower" if form.follower_class == FollowerClass.LP else ""
-    for k in form.linking:
-        var = form.leader_variables[k]
-        if var.is_continuous():
-            raise MethodRefusedError(
-                refuse + f"leader variable {var.name} appears in the follower's constraints and is "
-                "continuous; the method is exact for integer linking variables only (as MibS): declare it "
-                f"integer (or discretise it){lp_advice}."
-            )
-
-
-def strengthening_time(left: float | None, share: float) -> float:
-    """The seconds a strengthening may spend: ``share`` of the time ``left`` (None: no limit), at
-    most :data:`STRENGTHENING_SECONDS`."""
-    return STRENGTHENING_SECONDS if left is None else min(STRENGTHENING_SECONDS, share * max(left, 0.0))
-
-
-def integral_objective(cost: np.ndarray, integer: np.ndarray) -> bool:
-    """Whether ``cost @ z`` is an integer at every point with integer ``z[integer]``: integer
-    coefficients, on integer columns only."""
-    used = cost != 0
-    return bool(np.all(integer[used]) and np.all(cost[used] == np.round(cost[used])))
-
-
-def value_threshold(value: float, tol: float = VALUE_TOL) -> float:
-    """The right-hand side of a value row ``c @ y <= value``, relaxed by ``tol`` relative to it."""
-    return value + tol * max(1.0, abs(value))
 
 
 @dataclass
@@ -179,68 +114,22 @@ class ValueFunctionRun:
     step_cuts: int
 
 
-class ValueFunctionDecomposition:
-    """The master, follower and restricted problems of one bilevel model, and the loop over them."""
+class ValueFunctionDecomposition(MilpBilevel):
+    """The master problem of one bilevel model (over :class:`MilpBilevel`'s relaxation, follower and
+    restricted problem), and the loop over them."""
 
-    def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9, method: str = NAME) -> None:
-        """``method``: the name refusals give (the method using these parts)."""
-        accepts(structure, method)
-        self.method = method
-        self.structure = structure
-        self.form = form = structure.followers[0]
-        self.hpr = hpr = HighPointRelaxation(structure)
-        n = len(hpr.columns)
-        self.sense = 1 if structure.leader_objective.is_minimizing() else -1
-        cost, self.constant = _linear_cost(structure, hpr)
-        self.cost = self.sense * cost
-        self.mip_gap = max(mip_gap, 1e-9)
-        self.y_cols = np.array([hpr.column_of(v) for v in form.variables], dtype=int)
-        x_cols = np.array([hpr.column_of(v) for v in form.leader_variables], dtype=int)
-        self.x_cols = x_cols
-        self.link_cols = x_cols[form.linking]
-        lower, upper = hpr.lower.copy(), hpr.upper.copy()
-        self._bound_linking(lower, upper)
-        self.lower, self.upper = lower, upper
-        self.integer = integer = np.array([not v.is_continuous() for v in hpr.variables], dtype=bool)
-        self.integral_cost = integral_objective(self.cost, integer)
-        self.value_row = sp.csr_matrix((form.c, (np.zeros(len(self.y_cols), dtype=int), self.y_cols)), shape=(1, n))
-        self.value_max = self._value_max()
-        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
-        self.leader_rows = (form.A_x @ place_x).tocsr()  # A_x placed in the relaxation's columns
-        self.row_min, self.row_max = interval(self.leader_rows, lower, upper)  # tightened by tighten_row_ranges
-        self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, lower, upper, integer=integer)
+    def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9) -> None:
+        super().__init__(structure, NAME, mip_gap)
+        form, hpr = self.form, self.hpr
+        self.master = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, integer=self.integer)
         self.master.highs.setOptionValue("mip_rel_gap", self.mip_gap)
-        self.steps = FollowerSteps.of_follower(form, self.y_cols, x_cols, integer, lower, upper)
         ints = np.asarray(form.integer, dtype=bool)
         self._add_step_rows(self.steps.unit_step_rows(form.c[ints], self.y_cols[ints]))
-        self.restricted = ArrayLP(
-            sp.vstack([hpr.A, self.value_row]).tocsr(),
-            np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, np.inf), lower, upper, integer=integer,
-        )
-        self.follower = FollowerAtLeader(form)
         self._responses: set[bytes] = set()
         self._steps: set[bytes] = set()
         self.response_cuts = 0
         self.step_cuts = 0
         self.linking_cuts = 0
-
-    # ------------------------------------------------------------------ set-up
-    def _bound_linking(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Finite integer bounds on every linking variable (inferred from the HPR's LP where missing)."""
-        for col in self.link_cols:
-            unit = np.zeros(len(lower))
-            unit[col] = 1.0
-            if not np.isfinite(upper[col]):
-                upper[col] = self.hpr.lp_max(unit)
-            if not np.isfinite(lower[col]):
-                lower[col] = -self.hpr.lp_max(-unit)
-            if not (np.isfinite(lower[col]) and np.isfinite(upper[col])):
-                raise MethodRefusedError(
-                    f"method '{self.method}': linking variable {self.hpr.variables[col].name} has no finite bound "
-                    "and the leader's and follower's constraints do not bound it; give it bounds."
-                )
-            lower[col] = np.ceil(lower[col] - 1e-6)
-            upper[col] = np.floor(upper[col] + 1e-6)
 
     def _add_step_rows(self, steps: StepRows) -> None:
         """Add step conditions (:mod:`pybilevel.methods.improving_steps`) to the master, their
@@ -254,21 +143,6 @@ class ValueFunctionDecomposition:
         A = steps.A.tocsc()
         master.add_rows(sp.hstack([A[:, :n], sp.csc_matrix((A.shape[0], before - n)), A[:, n:]]),
                         steps.lower, steps.upper)
-
-    def tighten_row_ranges(self, remaining: Callable[[], float | None]) -> None:
-        """Tighten each follower row's proven range of its linking part A_x x (``row_min``,
-        ``row_max``: the box's interval) by the high-point relaxation's LP, rounded where the row
-        moves in whole units; two LPs per row, while ``remaining()`` time is left."""
-        integral = integral_rows(self.leader_rows)
-        for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
-            left = remaining()
-            if left is not None and left <= 0:
-                return
-            row = self.leader_rows[r].toarray().ravel()
-            top, bottom = self.hpr.lp_max(row), -self.hpr.lp_max(-row)
-            if integral[r]:
-                top, bottom = np.floor(top + 1e-6), np.ceil(bottom - 1e-6)
-            self.row_max[r], self.row_min[r] = min(self.row_max[r], top), max(self.row_min[r], bottom)
 
     def add_robust_cut(self, time_limit: float | None) -> None:
         """``c @ y <= c @ r`` for a response r feasible at every decision (every row's linking part
@@ -293,28 +167,6 @@ class ValueFunctionDecomposition:
         each master solve several times slower on MibS's ``milp_10_20_50_2310_*``."""
         cuts = self.intersection_cuts(INTERSECTION_ROUNDS, time_limit)
         return cuts.bounds[-1] if cuts is not None and cuts.bounds else -np.inf
-
-    def intersection_cuts(self, rounds: int, time_limit: float | None) -> IntersectionCuts | None:
-        """Up to ``rounds`` rounds of :func:`intersection_cut_rounds` on the high-point relaxation's
-        LP, for a pure-integer follower (else None): the cuts, valid for every bilevel-feasible point."""
-        if not np.all(self.form.integer):
-            return None
-        hpr = self.hpr
-        return intersection_cut_rounds(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, self.cost,
-                                       self.form, self.y_cols, self.x_cols, self.integer, rounds, time_limit)
-
-    def _value_max(self) -> float:
-        """A proven upper bound of the follower objective c @ y over the high-point relaxation."""
-        best = self.hpr.lp_max(self.value_row.toarray().ravel())
-        if best == -np.inf:
-            return 0.0  # nothing is feasible: the master says so at once, any value is valid
-        if not np.isfinite(best):
-            raise MethodRefusedError(
-                f"method '{self.method}': the follower objective {self.form.objective.name} has no upper bound "
-                "over the leader's and follower's constraints, so no value cut can be switched off; "
-                "bound the follower's variables."
-            )
-        return float(best)
 
     # ------------------------------------------------------------------ cuts
     def _add_cut(self, threshold: float, rows: list[tuple[sp.csr_matrix, float, float, float]]) -> None:
@@ -374,33 +226,6 @@ class ValueFunctionDecomposition:
             return
         self._add_cut(value_threshold(float(self.form.c @ y)), alternatives)
         self.response_cuts += 1
-
-    def response_alternatives(self, y: np.ndarray) -> list[tuple[sp.csr_matrix, float, float, float]] | None:
-        """The ways follower answer ``y`` can be infeasible at x, as :meth:`_add_cut`'s alternatives
-        (one per row limit it can break within the rows' proven ranges, by a whole unit on integral
-        rows); None when ``y`` is infeasible at every x of the box (nothing to cut)."""
-        form = self.form
-        used = form.A_y @ y
-        alternatives = []
-        whole = integral_rows(self.leader_rows)
-        for r in np.flatnonzero(np.diff(self.leader_rows.indptr)):
-            row = self.leader_rows[r]
-            integral = whole[r]
-            if np.isfinite(form.row_upper[r]):  # violated above: a @ x > row_upper - A_y y
-                beta = form.row_upper[r] - used[r]
-                rhs = np.floor(beta + 1e-9) + 1 if integral else beta
-                if rhs <= self.row_min[r]:
-                    return None  # y is infeasible at every x in the box: no cut
-                if rhs <= self.row_max[r]:
-                    alternatives.append((row, rhs, 1, self.row_min[r]))
-            if np.isfinite(form.row_lower[r]):  # violated below: a @ x < row_lower - A_y y
-                gamma = form.row_lower[r] - used[r]
-                rhs = np.ceil(gamma - 1e-9) - 1 if integral else gamma
-                if rhs >= self.row_max[r]:
-                    return None
-                if rhs >= self.row_min[r]:
-                    alternatives.append((row, rhs, -1, self.row_max[r]))
-        return alternatives
 
     def add_linking_cut(self, x_link: np.ndarray, phi: float) -> None:
         """If the linking variables equal ``x_link``, then c @ y <= phi (the follower's optimum there)."""
@@ -579,40 +404,6 @@ class ValueFunctionDecomposition:
             self._add_step_rows(rows)
             self.step_cuts += 1
 
-    def unbounded_message(self, point: np.ndarray) -> str:
-        """Why the search stops where the follower has no optimum at ``point``'s leader decision."""
-        decision = ", ".join(f"{self.hpr.variables[c].name}={point[c]:g}" for c in self.x_cols)
-        return (f"follower {self.form.follower.name} has no optimum (its objective is unbounded) at the leader "
-                f"decision {decision}: bound its variables")
-
-    def hpr_feasible(self, time_limit: float | None) -> bool:
-        """Whether the high-point relaxation alone (no unit-step rows, no cuts) has an integer point."""
-        hpr = self.hpr
-        plain = ArrayLP(hpr.A, hpr.row_lower, hpr.row_upper, self.lower, self.upper, integer=self.integer)
-        return plain.solve(np.zeros(len(hpr.columns)), time_limit=time_limit).status != "infeasible"
-
-    def restricted_point(self, x_hat: np.ndarray, phi: float, response: np.ndarray, upper: float,
-                    time_limit: float | None) -> np.ndarray | None:
-        """The leader's best bilevel-feasible point with the linking variables at x_hat, if it is
-        better than ``upper`` (HiGHS prunes the rest); the follower's ``response`` there is its
-        starting point."""
-        cols = self.link_cols
-        self.restricted.set_col_bounds(cols, x_hat[cols], x_hat[cols])
-        hpr = self.hpr
-        self.restricted.set_row_bounds(np.append(hpr.row_lower, -np.inf), np.append(hpr.row_upper, phi))
-        self.restricted.highs.setOptionValue("objective_bound", float(upper))
-        point = x_hat.copy()
-        point[self.y_cols] = response
-        solution = self.restricted.solve(self.cost, time_limit=time_limit, start=(np.arange(len(point)), point))
-        return solution.x if solution.has_point and solution.status in ("optimal", "limit") else None
-
-    def rounded(self, bound: float) -> float:
-        """A lower bound on ``cost @ z`` rounded up to an integer when the objective is integral at
-        every integer point (:func:`integral_objective`)."""
-        if not (self.integral_cost and np.isfinite(bound)):
-            return bound
-        return float(np.ceil(bound - 1e-9 * max(1.0, abs(bound))))
-
     def _converged(self, lower: float, upper: float) -> bool:
         return bool(np.isfinite(upper) and upper - lower <= self.mip_gap * max(1.0, abs(upper)))
 
@@ -632,15 +423,6 @@ class ValueFunctionDecomposition:
                                 self.linking_cuts, self.step_cuts)
 
 
-def _linear_cost(structure: BilevelStructure, hpr: HighPointRelaxation) -> tuple[np.ndarray, float]:
-    """The leader objective's coefficients over the high-point relaxation's columns, and its constant."""
-    repn = generate_standard_repn(structure.leader_objective.expr, quadratic=False, compute_values=True)
-    cost = np.zeros(len(hpr.columns))
-    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
-        cost[hpr.column_of(var)] += coef
-    return cost, float(repn.constant)
-
-
 class ValueFunctionMethod(Method):
     """``value_function``: the decomposition above, every MILP solved by HiGHS on arrays."""
 
@@ -648,7 +430,7 @@ class ValueFunctionMethod(Method):
     kind = GLOBAL
 
     def accepts(self, structure: BilevelStructure) -> BilevelError | None:
-        return refusal_of(accepts, structure)
+        return refusal_of(partial(accepts, method=NAME), structure)
 
     def solve(self, structure: BilevelStructure, request: SolveRequest, budget: TimeBudget) -> MethodOutcome:
         """Run the decomposition and load its best point into the model's variables."""
