@@ -7,6 +7,7 @@ bilevel-feasible point of the instance while excluding the candidate it was buil
 """
 from __future__ import annotations
 
+import re
 from itertools import product
 from pathlib import Path
 
@@ -58,6 +59,48 @@ def test_optimum_equals_enumeration(kind, seed, disjunctions):
     x, y = run.point[x_cols], run.point[y_cols]
     assert (p.A @ x + p.B @ y <= p.b + 1e-6).all()
     assert p.d @ y == pytest.approx(p.follower_value(x), abs=1e-6)  # the follower's optimum at x
+
+
+def count_intersection_cuts(monkeypatch) -> list:
+    """A list that gets an entry whenever the search computes its intersection cuts."""
+    computed = []
+    cuts = _Disjunctions.intersection_cuts
+    monkeypatch.setattr(_Disjunctions, "intersection_cuts", lambda self, *args: computed.append(1) or cuts(self, *args))
+    return computed
+
+
+@pytest.mark.parametrize("kind, seed", [(kind, seed) for kind in ("binary-leader", "integer-leader", "wide")
+                                        for seed in range(3)])
+def test_intersection_cuts_at_the_root_keep_the_optimum(kind, seed, monkeypatch):
+    """With the cuts from the start (no search without them first), the optimum is still the
+    enumerated one: the cuts cut off no bilevel-feasible point the search needs."""
+    from pybilevel.methods import branch_and_cut
+
+    monkeypatch.setattr(branch_and_cut, "DEFER_SECONDS", 0.0)
+    computed = count_intersection_cuts(monkeypatch)
+    p, reference = instance(kind, seed)
+    run = solve_branch_and_cut(analyze(to_pyomo(p)), time_limit=60)
+    assert run.status == "optimal" and run.objective == pytest.approx(reference[0], abs=1e-6)
+    assert computed == [1]
+
+
+def test_intersection_cuts_wait_until_the_search_without_them_stops(monkeypatch):
+    """An instance proven in the first DEFER_SECONDS never computes the cuts; one that is not
+    (the first search given 0.01 s) starts again with them, its nodes counted with the first's."""
+    from pybilevel.methods import branch_and_cut
+
+    computed = count_intersection_cuts(monkeypatch)
+    p, reference = instance("wide", 1)
+    run = solve_branch_and_cut(analyze(to_pyomo(p)), time_limit=60)
+    assert run.objective == pytest.approx(reference[0], abs=1e-6) and not computed
+    assert "no intersection cuts" in run.message
+    monkeypatch.setattr(branch_and_cut, "DEFER_SECONDS", 1e-9)  # SCIP's shortest limit, 0.01 s
+    files = MIBS_GENERAL / "milp_10_20_50_2310_3a.mps", MIBS_GENERAL / "milp_10_20_50_2310_3a.aux"
+    run = solve_branch_and_cut(analyze(bl.read_mibs(*files)), time_limit=60)
+    assert run.status == "optimal" and computed == [1]
+    assert run.objective == pytest.approx(-20567, abs=1e-6)  # both methods' optimum (test_mibs_general_instances_agree_with_value_function)
+    first = re.search(r"(\d+) of them in .* without intersection cuts, then \d+ at the root", run.message)
+    assert first is not None and run.nodes > int(first.group(1)), run.message
 
 
 @pytest.mark.parametrize("seed", range(4))

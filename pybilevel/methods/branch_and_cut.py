@@ -3,8 +3,9 @@
 The method MibS and Fischetti, Ljubic, Monaci & Sinnl (Oper. Res. 65(6), 2017) build on: SCIP's
 model is the high-point relaxation (HPR: every leader and follower row, integrality, the
 leader's objective), with the unit-step rows of :mod:`pybilevel.methods.improving_steps` and, for
-a pure-integer follower, :data:`INTERSECTION_ROUNDS` rounds of improving-direction intersection
-cuts at the root (:mod:`pybilevel.methods.intersection`; they raise the root bound of MibS's
+a pure-integer follower still open after :data:`DEFER_SECONDS`, :data:`INTERSECTION_ROUNDS`
+rounds of improving-direction intersection cuts at the root of a second search
+(:mod:`pybilevel.methods.intersection`; they raise the root bound of MibS's
 ``milp_10_20_50_2310_1a`` from -98,820 to -95,031). A constraint handler accepts an integer
 candidate (x^, y^) only when it is bilevel feasible, ``c @ y^ <= phi(x^)`` (the follower MILP at
 x^, solved by HiGHS), and otherwise *branches* on a disjunction that every bilevel-feasible point
@@ -44,6 +45,7 @@ guarantees an end.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -91,6 +93,9 @@ EXCLUDE_TOL = 1e-6
 #: rounds of intersection cuts at the root, and the share of the time left they may spend (at most
 #: milp_bilevel's STRENGTHENING_SECONDS)
 INTERSECTION_ROUNDS, INTERSECTION_SHARE = 100, 0.15
+#: the search runs this many seconds without intersection cuts before it starts again with them: on
+#: BOBILib's 2AP05 assignment games (proven in 0.5 s without) the cuts had made it 10 times slower
+DEFER_SECONDS = 2.0
 
 #: an alternative: (row over the HPR's columns, sense, rhs): row @ z >= rhs (sense +1) or <= rhs (-1)
 Alternative = tuple[np.ndarray, int, float]
@@ -401,9 +406,12 @@ def solve_branch_and_cut(structure: BilevelStructure, time_limit: float | None =
     """Solve an integer-linking MILP-MILP bilevel model by SCIP's branch-and-bound over its
     high-point relaxation with bilevel feasibility enforced by branching (module docstring).
 
-    ``disjunctions``: a key of :data:`DISJUNCTIONS` (which branchings come before the linking
-    fallback); ``mip_gap``: SCIP's relative gap; ``unit_steps``: add the unit-step rows to the
-    relaxation. Refuses what ``value_function`` refuses (:func:`pybilevel.methods.milp_bilevel.accepts`).
+    The search runs :data:`DEFER_SECONDS` without intersection cuts; only if that does not end
+    it does it start again with them (every follower value and restricted point found so far is
+    kept; with ``DEFER_SECONDS = 0`` the cuts come first). ``disjunctions``: a key of
+    :data:`DISJUNCTIONS` (which branchings come before the linking fallback); ``mip_gap``:
+    SCIP's relative gap; ``unit_steps``: add the unit-step rows to the relaxation. Refuses what
+    ``value_function`` refuses (:func:`pybilevel.methods.milp_bilevel.accepts`).
     """
     if disjunctions not in DISJUNCTIONS:
         raise MethodRefusedError(f"method '{NAME}': disjunctions={disjunctions!r} is not one of "
@@ -415,37 +423,73 @@ def solve_branch_and_cut(structure: BilevelStructure, time_limit: float | None =
 
     parts = _Disjunctions(structure, mip_gap)
     parts.tighten_row_ranges(remaining)
+    follower = _Follower(parts, np.inf if time_limit is None else start + time_limit)
+    kinds = DISJUNCTIONS[disjunctions]
+    search = partial(_Search, parts, follower, unit_steps, kinds, disjunctions == "fewest", mip_gap)
+    first = None
+    if DEFER_SECONDS > 0:
+        first = search(None)
+        left = remaining()
+        first.optimize(DEFER_SECONDS if left is None else min(left, DEFER_SECONDS))
+        left = remaining()
+        if first.model.getStatus() != "timelimit" or (left is not None and left <= 0) or follower.unbounded is not None:
+            return _run(first, remaining)
     cuts = parts.intersection_cuts(INTERSECTION_ROUNDS, strengthening_time(remaining(), INTERSECTION_SHARE))
-    relaxation = _Relaxation(parts, unit_steps, cuts)
-    model = relaxation.model
-    deadline = np.inf if time_limit is None else start + time_limit
-    follower = _Follower(parts, deadline)
-    handler = BilevelConshdlr(parts, follower, relaxation, DISJUNCTIONS[disjunctions], disjunctions == "fewest")
-    model.includeConshdlr(handler, "bilevel", "bilevel feasibility by branching", enfopriority=-1_000_000,
-                          chckpriority=-1_000_000, needscons=True)
-    model.addPyCons(model.createCons(handler, "bilevel"))
-    model.setParam("misc/allowstrongdualreds", False)
-    model.setParam("misc/allowweakdualreds", False)
-    model.setParam("limits/gap", float(mip_gap))
-    if parts.integral_cost:
-        model.setObjIntegral()  # SCIP may then round its bound up and prune by it
-    if time_limit is not None:
-        model.setParam("limits/time", max(remaining(), 0.01))
-    model.optimize()
-    return _run(model, parts, relaxation.variables, handler, 0 if cuts is None else cuts.A.shape[0], remaining)
+    if cuts is None:  # nothing to strengthen the relaxation with: the first search goes on where it stopped
+        first = first or search(None)
+        first.optimize(remaining())
+        return _run(first, remaining)
+    if first is not None:
+        follower.pending.extend(first.points(remaining))  # its best point, for SCIP
+    second = search(cuts)
+    second.optimize(remaining())
+    return _run(second, remaining, first)
 
 
-def _run(model: scip.Model, parts: _Disjunctions, variables: list, handler: BilevelConshdlr, cuts: int,
-         remaining) -> BranchAndCutRun:
-    """SCIP's answer in the leader's sense; ``remaining()``: the seconds left (None: no limit)."""
+class _Search:
+    """One SCIP branch-and-bound over the relaxation (with the cuts given), its constraint
+    handler sharing the follower's values and restricted points with any other search."""
+
+    def __init__(self, parts: _Disjunctions, follower: _Follower, unit_steps: bool, kinds: tuple[str, ...],
+                 fewest: bool, mip_gap: float, cuts: IntersectionCuts | None) -> None:
+        self.parts, self.cuts = parts, 0 if cuts is None else cuts.A.shape[0]
+        self.relaxation = relaxation = _Relaxation(parts, unit_steps, cuts)
+        self.model = model = relaxation.model
+        self.handler = handler = BilevelConshdlr(parts, follower, relaxation, kinds, fewest)
+        model.includeConshdlr(handler, "bilevel", "bilevel feasibility by branching", enfopriority=-1_000_000,
+                              chckpriority=-1_000_000, needscons=True)
+        model.addPyCons(model.createCons(handler, "bilevel"))
+        model.setParam("misc/allowstrongdualreds", False)
+        model.setParam("misc/allowweakdualreds", False)
+        model.setParam("limits/gap", float(mip_gap))
+        if parts.integral_cost:
+            model.setObjIntegral()  # SCIP may then round its bound up and prune by it
+
+    def optimize(self, time_limit: float | None) -> None:
+        """Run (or go on with) the search for at most ``time_limit`` seconds (None: no limit)."""
+        if time_limit is not None:
+            self.model.setParam("limits/time", max(time_limit, 0.01))
+        self.model.optimize()
+
+    def points(self, remaining: Callable[[], float | None]) -> list[np.ndarray]:
+        """SCIP's best point (polished by the restricted problem), if it has one."""
+        model, parts = self.model, self.parts
+        if not model.getNSols():
+            return []
+        best = model.getBestSol()
+        found = np.array([model.getSolVal(best, var) for var in self.relaxation.variables])
+        found[parts.integer] = np.round(found[parts.integer])
+        return [_polished(parts, self.handler.follower, found, remaining)]
+
+
+def _run(search: _Search, remaining: Callable[[], float | None], earlier: _Search | None = None) -> BranchAndCutRun:
+    """The search's answer in the leader's sense; ``remaining()``: the seconds left (None: no
+    limit); ``earlier``: the search without cuts that came before it (its nodes and branchings count)."""
+    parts, model, handler = search.parts, search.model, search.handler
     sense, constant = parts.sense, parts.constant
     scip_status = model.getStatus()
     points = list(handler.follower.pending)  # restricted points found after SCIP's last enforcement
-    if model.getNSols():
-        best = model.getBestSol()
-        found = np.array([model.getSolVal(best, var) for var in variables])
-        found[parts.integer] = np.round(found[parts.integer])
-        points.append(_polished(parts, handler.follower, found, remaining))
+    points += search.points(remaining)
     point = min(points, key=lambda z: float(parts.cost @ z)) if points else None
     objective = None if point is None else sense * float(parts.cost @ point) + constant
     if scip_status in ("optimal", "gaplimit") and point is not None:
@@ -458,9 +502,16 @@ def _run(model: scip.Model, parts: _Disjunctions, variables: list, handler: Bile
     if point is not None:  # SCIP's bound may pass the polished point's value by its tolerances
         dual = min(dual, float(parts.cost @ point))
     bound = sense * dual + constant if np.isfinite(dual) and abs(dual) < 1e19 else None
-    nodes = model.getNNodes()
-    branched = ", ".join(f"{kind} {count}" for kind, count in handler.branchings.items() if count) or "none"
-    work = f"{nodes} nodes (branchings: {branched}; {cuts} intersection cuts at the root)"
+    searches = [search] if earlier is None else [earlier, search]
+    nodes = sum(s.model.getNNodes() for s in searches)
+    counts = {kind: sum(s.handler.branchings[kind] for s in searches) for kind in handler.branchings}
+    branched = ", ".join(f"{kind} {count}" for kind, count in counts.items() if count) or "none"
+    if earlier is None:
+        cuts = f"{search.cuts} intersection cuts at the root" if search.cuts else "no intersection cuts"
+    else:
+        cuts = (f"{earlier.model.getNNodes()} of them in {DEFER_SECONDS:g} s without intersection cuts, then "
+                f"{search.cuts} at the root")
+    work = f"{nodes} nodes (branchings: {branched}; {cuts})"
     why = {"userinterrupt": "a follower MILP did not finish in the time left", "timelimit": "time limit"}.get(
         scip_status, scip_status)
     unbounded = handler.follower.unbounded
@@ -476,11 +527,11 @@ def _run(model: scip.Model, parts: _Disjunctions, variables: list, handler: Bile
             f"bound {bound}",
             Status.LIMIT: f"branch-and-cut stopped ({why}) after {work} before finding a bilevel-feasible point",
         }[status]
-    return BranchAndCutRun(status, message, objective, bound, point, parts.hpr.variables, nodes,
-                           dict(handler.branchings))
+    return BranchAndCutRun(status, message, objective, bound, point, parts.hpr.variables, nodes, counts)
 
 
-def _polished(parts: _Disjunctions, follower: _Follower, point: np.ndarray, remaining) -> np.ndarray:
+def _polished(parts: _Disjunctions, follower: _Follower, point: np.ndarray,
+              remaining: Callable[[], float | None]) -> np.ndarray:
     """The restricted problem's answer at ``point``'s linking decision (HiGHS, ``c @ y <= phi``
     there): the best point at that decision to HiGHS's precision rather than within SCIP's 1e-6
     feasibility tolerance (which shows on continuous variables); ``point`` if it has none."""
