@@ -175,7 +175,7 @@ MIBS_GENERAL = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "mi
 
 
 @pytest.mark.parametrize("name", ["miblp_20_15_50_0110_10_10", "miblp_20_20_50_0110_10_3", "miblp_20_20_50_0110_10_5",
-                                  "milp_10_20_50_2310_3a"])
+                                  "milp_10_20_50_2310_3a", "milp_10_20_50_2310_4a", "milp_10_20_50_2310_5a"])
 def test_mibs_general_instances_agree_with_value_function(name):
     """MibS's general instances (10 x 10 integers in [0, 500] or [0, 1500], no published optima
     here): two different searches (SCIP branching here, HiGHS MILP masters with big-M cuts in
