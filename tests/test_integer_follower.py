@@ -135,6 +135,16 @@ def test_auto_chooses_branch_and_cut_for_general_integer_linking_variables():
     assert res.ok and res.leader_objective == pytest.approx(-22)
 
 
+def test_auto_chooses_value_function_for_general_integer_linking_in_packing_rows():
+    """MibS's miblp_20_20_50_0110_10_5: leader variables in 0..1500 enter the follower's rows, but
+    every row is a packing row (coefficients >= 0); value_function proves it, at the optimum that
+    branch_and_cut proves too (tests/test_branch_and_cut.py)."""
+    files = [Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "mibs_general" /
+             f"miblp_20_20_50_0110_10_5.{ext}" for ext in ("mps", "aux")]
+    res = bl.solve(bl.read_mibs(*files), time_limit=60)
+    assert res.method == "value_function" and res.ok and res.leader_objective == pytest.approx(-1003)
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_auto_chooses_value_function_for_binary_linking_variables(seed):
     """Binary leader variables in the follower's rows (the knapsack interdiction above with a
