@@ -104,7 +104,7 @@ def _profile(structure: BilevelStructure) -> tuple[set[str], int, str]:
     return classes, size, what
 
 
-def _general_integer_linking(structure: BilevelStructure) -> bool:
+def _general_integer_linking_in_mixed_rows(structure: BilevelStructure) -> bool:
     """Whether a leader variable whose bounds are more than 1 apart (or missing) appears in a
     follower row whose coefficients (on follower and leader variables) have both signs: there
     ``branch_and_cut`` ended with the smaller gap on 6 of MibS's 7 open 10 x 10 instances and
@@ -143,7 +143,7 @@ def _candidates(structure: BilevelStructure, classes: set[str], size: int) -> li
             "KKT does not describe an integer follower's optimum, and leader variables with ranges over 1 enter "
             "its rows whose coefficients have both signs, where a decomposition's big-M cuts are weak: exact "
             "branch-and-bound on SCIP branching on the follower's responses, no big-M (docs/integer.md)",
-        ) if _general_integer_linking(structure) else (
+        ) if _general_integer_linking_in_mixed_rows(structure) else (
             "value_function",
             "KKT does not describe an integer follower's optimum; exact decomposition with MILP subproblems (HiGHS)",
         )
