@@ -79,10 +79,7 @@ class FollowerSteps:
         """The follower's rows [A_x A_y] placed in the relaxation's columns: ``y_cols`` / ``x_cols``
         are where ``form.variables`` / ``form.leader_variables`` sit, ``integer``, ``lower``,
         ``upper`` every column's integrality and bounds."""
-        n = len(lower)
-        place_y = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
-        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
-        return cls((form.A_y @ place_y + form.A_x @ place_x).tocsr(), form.row_lower, form.row_upper,
+        return cls(form.placed_rows(y_cols, x_cols, len(lower)), form.row_lower, form.row_upper,
                    np.asarray(integer, dtype=bool), lower, upper)
 
     def unit_step_rows(self, cost: np.ndarray, step_cols: np.ndarray) -> StepRows:

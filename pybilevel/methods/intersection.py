@@ -59,7 +59,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from pybilevel.methods.improving_steps import FollowerSteps
-from pybilevel.model.follower_form import FollowerForm
+from pybilevel.model.follower_form import FollowerForm, placement
 from pybilevel.solvers.highs import ArrayLP
 
 __all__ = ["IntersectionCuts", "intersection_cut_rounds"]
@@ -218,7 +218,7 @@ def _free_set(follower: FollowerForm, rows: sp.csr_matrix, whole: np.ndarray, bo
         var_u = (w > 0) & np.isfinite(follower.var_upper) & (y_high + w > follower.var_upper)
         var_l = (w < 0) & np.isfinite(follower.var_lower) & (y_low + w < follower.var_lower)
     n = rows.shape[1]
-    unit = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
+    unit = placement(y_cols, n)
     G = sp.vstack([rows[up], -rows[down], unit[var_u], -unit[var_l]]).tocsr()
     h = np.concatenate([(row_up - shift)[up], -(row_low - shift)[down], (var_up - w)[var_u], -(var_low - w)[var_l]])
     return _FreeSet(G, h)

@@ -27,6 +27,7 @@ from pybilevel.methods.intersection import IntersectionCuts, intersection_cut_ro
 from pybilevel.model.bounds import FollowerAtLeader, HighPointRelaxation
 from pybilevel.model.convexity import FollowerClass
 from pybilevel.model.dual_reference import refuse_dual_references
+from pybilevel.model.follower_form import placement
 from pybilevel.model.intervals import interval
 from pybilevel.model.structure import BilevelStructure, LeaderClass
 from pybilevel.solvers.highs import ArrayLP
@@ -129,8 +130,7 @@ class MilpBilevel:
         self.integral_cost = integral_objective(self.cost, integer)
         self.value_row = sp.csr_matrix((form.c, (np.zeros(len(self.y_cols), dtype=int), self.y_cols)), shape=(1, n))
         self.value_max = self._value_max()
-        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
-        self.leader_rows = (form.A_x @ place_x).tocsr()  # A_x placed in the relaxation's columns
+        self.leader_rows = (form.A_x @ placement(x_cols, n)).tocsr()  # A_x placed in the relaxation's columns
         self.row_min, self.row_max = interval(self.leader_rows, lower, upper)  # tightened by tighten_row_ranges
         self.steps = FollowerSteps.of_follower(form, self.y_cols, x_cols, integer, lower, upper)
         self.restricted = ArrayLP(

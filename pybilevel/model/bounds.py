@@ -96,9 +96,7 @@ class HighPointRelaxation:
         n = len(self.columns)
         y_cols = np.array([self.columns[id(v)] for v in form.variables], dtype=int)
         x_cols = np.array([self.columns[id(v)] for v in form.leader_variables], dtype=int)
-        place_y = sp.csr_matrix((np.ones(len(y_cols)), (np.arange(len(y_cols)), y_cols)), shape=(len(y_cols), n))
-        place_x = sp.csr_matrix((np.ones(len(x_cols)), (np.arange(len(x_cols)), x_cols)), shape=(len(x_cols), n))
-        return (form.A_y @ place_y + form.A_x @ place_x).tocsr()
+        return form.placed_rows(y_cols, x_cols, n)
 
     def _leader_rows(self, structure: BilevelStructure):
         rows, cols, vals, lower, upper = [], [], [], [], []

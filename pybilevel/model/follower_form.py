@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FollowerForm",
     "compile_follower",
+    "placement",
     "symmetric_hessian",
 ]
 
@@ -72,6 +73,11 @@ class FollowerForm:
     @property
     def n_rows(self) -> int:
         return len(self.constraints)
+
+    def placed_rows(self, y_cols: np.ndarray, x_cols: np.ndarray, n: int) -> sp.csr_matrix:
+        """The rows [A_y A_x] over ``n`` columns, ``variables`` at ``y_cols`` and
+        ``leader_variables`` at ``x_cols``."""
+        return (self.A_y @ placement(y_cols, n) + self.A_x @ placement(x_cols, n)).tocsr()
 
     @property
     def linking(self) -> np.ndarray:
@@ -133,6 +139,11 @@ class _Triplets:
 
     def matrix(self, shape: tuple[int, int]) -> sp.csr_matrix:
         return sp.csr_matrix((self.vals, (self.rows, self.cols)), shape=shape, dtype=float)
+
+
+def placement(cols: np.ndarray, n: int) -> sp.csr_matrix:
+    """The 0/1 matrix that puts ``len(cols)`` columns at positions ``cols`` among ``n``."""
+    return sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), n))
 
 
 def compile_follower(
