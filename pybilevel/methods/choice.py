@@ -115,10 +115,11 @@ def _general_integer_linking_in_mixed_rows(structure: BilevelStructure) -> bool:
         rows = sp.hstack([form.A_y, form.A_x]).tocsr()
         mixed = [np.any(rows.data[a:b] > 0) and np.any(rows.data[a:b] < 0)
                  for a, b in zip(rows.indptr[:-1], rows.indptr[1:])]
+        by_column = form.A_x.tocsc()
         for k in form.linking:
             lower, upper = form.leader_variables[k].bounds
             general = lower is None or upper is None or upper - lower > 1
-            if general and any(mixed[r] for r in form.A_x.tocsc()[:, k].indices):
+            if general and any(mixed[r] for r in by_column[:, k].indices):
                 return True
     return False
 
