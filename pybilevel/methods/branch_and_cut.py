@@ -120,15 +120,15 @@ class _Disjunctions(MilpBilevel):
 
     def __init__(self, structure: BilevelStructure, mip_gap: float = 1e-9) -> None:
         super().__init__(structure, NAME, mip_gap)
+        self.value = self.value_row.toarray().ravel()  # c @ y over the relaxation's columns, dense
 
     def response(self, response: np.ndarray) -> list[Alternative] | None:
         """The response disjunction of follower answer ``response``; None when it has none."""
         rows = self.response_alternatives(response)
         if rows is None:
             return None
-        value = self.value_row.toarray().ravel()
         threshold = value_threshold(float(self.form.c @ response))
-        return [(row.toarray().ravel(), sign, rhs) for row, rhs, sign, _ in rows] + [(value, -1, threshold)]
+        return [(row.toarray().ravel(), sign, rhs) for row, rhs, sign, _ in rows] + [(self.value, -1, threshold)]
 
     def step(self, response: np.ndarray, y_hat: np.ndarray) -> list[Alternative] | None:
         """The step disjunction of ``response - y_hat``; None when the step cannot cut."""
@@ -194,7 +194,7 @@ class BilevelConshdlr(scip.Conshdlr):
 
     # ----------------------------------------------------------- SCIP callbacks
     def conscheck(self, constraints, solution, checkintegrality, checklprows, printreason, completely):
-        z = self._values(solution)
+        z = self.point(solution)
         feasible = self.follower.feasible(z, self.model.getPrimalbound())
         if self.follower.unbounded is not None:
             self.model.interruptSolve()
@@ -216,7 +216,7 @@ class BilevelConshdlr(scip.Conshdlr):
     def _enforce(self):
         model, parts = self.model, self.parts
         self._offer_restricted()
-        z = self._values(None)
+        z = self.point(None)
         if self.follower.feasible(z, model.getPrimalbound()):
             return scip.SCIP_RESULT.FEASIBLE
         found = self.follower.at(z, model.getPrimalbound())
@@ -290,13 +290,8 @@ class BilevelConshdlr(scip.Conshdlr):
         if phi is None:
             model.interruptSolve()
             return scip.SCIP_RESULT.INFEASIBLE
-        child = model.createChild(0.0, model.getLocalEstimate())
-        value = parts.value_row.toarray().ravel()
-        cols = np.flatnonzero(value)
-        model.addConsNode(child, scip.quicksum(float(value[c]) * variables[c] for c in cols)
-                          <= value_threshold(phi))
         self.branchings["fixed linking"] += 1
-        return scip.SCIP_RESULT.BRANCHED
+        return self._branch([(parts.value, -1, value_threshold(phi))])
 
     # ----------------------------------------------------------- helpers
     def _offer_restricted(self) -> None:
@@ -308,7 +303,7 @@ class BilevelConshdlr(scip.Conshdlr):
                 self.model.setSolVal(sol, var, float(value))
             self.model.trySol(sol, printreason=False)
 
-    def _values(self, solution) -> np.ndarray:
+    def point(self, solution) -> np.ndarray:
         """The HPR's columns at ``solution`` (None: the node's LP or pseudo solution), integer ones rounded."""
         z = np.array([self.model.getSolVal(solution, var) for var in self.variables])
         z[self.parts.integer] = np.round(z[self.parts.integer])
@@ -473,13 +468,10 @@ class _Search:
 
     def points(self, remaining: Callable[[], float | None]) -> list[np.ndarray]:
         """SCIP's best point (polished by the restricted problem), if it has one."""
-        model, parts = self.model, self.parts
-        if not model.getNSols():
+        if not self.model.getNSols():
             return []
-        best = model.getBestSol()
-        found = np.array([model.getSolVal(best, var) for var in self.relaxation.variables])
-        found[parts.integer] = np.round(found[parts.integer])
-        return [_polished(parts, self.handler.follower, found, remaining)]
+        found = self.handler.point(self.model.getBestSol())
+        return [_polished(self.parts, self.handler.follower, found, remaining)]
 
 
 def _run(search: _Search, remaining: Callable[[], float | None], earlier: _Search | None = None) -> BranchAndCutRun:
